@@ -1,0 +1,165 @@
+"""Routes of the prediction API. The logic lives in ``chalicelib/``; start at ``service.py``."""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from collections.abc import Callable
+from typing import Any
+
+from chalice import Chalice, Response
+from chalice.app import Request
+
+from chalicelib.catalog import CATALOG
+from chalicelib.config import Settings
+from chalicelib.errors import ApiError, error_body
+from chalicelib.openapi import describe_model, openapi_document
+from chalicelib.service import PredictionService
+
+app = Chalice(app_name="sagemaker-predictions")
+app.log.setLevel(logging.INFO)
+
+# Chalice checks Content-Type before a view runs and answers in its own error shape;
+# accepting every type here lets the API answer 415 in the contract's shape instead.
+ANY_CONTENT_TYPE = ["*/*"]
+_service: PredictionService | None = None
+
+
+def service() -> PredictionService:
+    """The process's prediction service, made on first use from the environment."""
+    global _service
+    if _service is None:
+        _service = PredictionService(Settings.from_environ(os.environ))
+    return _service
+
+
+def configure(settings: Settings) -> PredictionService:
+    """Serve with these settings from now on (local serving and tests)."""
+    global _service
+    _service = PredictionService(settings)
+    return _service
+
+
+def json_response(status: int, body: Any, headers: dict[str, str] | None = None) -> Response:
+    return Response(
+        body=body,
+        status_code=status,
+        headers={"Content-Type": "application/json", **(headers or {})},
+    )
+
+
+def error_response(error: ApiError) -> Response:
+    """The single place an error becomes an HTTP answer."""
+    return json_response(
+        error.status, error_body(error.code, error.message, error.details), error.headers
+    )
+
+
+# Chalice answers some requests itself (a method a route lacks, an unhandled error) in its
+# own {"Code", "Message"} shape; these map its codes onto the contract's.
+_CHALICE_ERRORS = {
+    "MethodNotAllowedError": "method_not_allowed",
+    "UnsupportedMediaType": "unsupported_media_type",
+    "InternalServerError": "internal_error",
+}
+
+
+@app.middleware("http")
+def contract_shape_and_cors(
+    request: Request, get_response: Callable[[Request], Response]
+) -> Response:
+    """Every error in the contract's shape, and CORS headers for the configured origins."""
+    response = get_response(request)
+    body = response.body
+    if response.status_code >= 400 and isinstance(body, dict) and "Code" in body:
+        code = _CHALICE_ERRORS.get(str(body["Code"]), "error")
+        # Chalice's 500 message is generic already, but say it in our words regardless.
+        message = ApiError().message if code == "internal_error" else str(body.get("Message", ""))
+        response.body = error_body(code, message)
+    origin = request.headers.get("origin")
+    if origin and origin in service().settings.cors_allow_origins:
+        response.headers["Access-Control-Allow-Origin"] = origin
+        response.headers["Vary"] = "Origin"
+    return response
+
+
+def answers_errors(view: Callable[[], Any]) -> Callable[[], Response]:
+    """Run a view; turn its errors into the contract's JSON, never a traceback."""
+
+    def run() -> Response:
+        try:
+            return json_response(200, view())
+        except ApiError as error:
+            return error_response(error)
+        except Exception:
+            app.log.exception("unexpected error in %s", view.__name__)
+            return error_response(ApiError())
+
+    run.__name__ = view.__name__
+    return run
+
+
+def _request() -> Request:
+    request = app.current_request
+    assert request is not None
+    return request
+
+
+def predict(model: str) -> dict[str, Any]:
+    request = _request()
+    started = time.perf_counter()
+    body = request.raw_body or b""
+    if isinstance(body, str):
+        body = body.encode()
+    result = service().predict(model, body, request.headers.get("content-type"))
+    app.log.info(
+        "request=%s model=%s instances=%d ms=%.1f",
+        request.context.get("requestId"),
+        model,
+        len(result["predictions"]),
+        (time.perf_counter() - started) * 1000,
+    )
+    return result
+
+
+@app.route("/rainfall", methods=["POST"], content_types=ANY_CONTENT_TYPE)
+@answers_errors
+def rainfall() -> dict[str, Any]:
+    return predict("rainfall")
+
+
+@app.route("/housing", methods=["POST"], content_types=ANY_CONTENT_TYPE)
+@answers_errors
+def housing() -> dict[str, Any]:
+    return predict("housing")
+
+
+@app.route("/credit", methods=["POST"], content_types=ANY_CONTENT_TYPE)
+@answers_errors
+def credit() -> dict[str, Any]:
+    return predict("credit")
+
+
+@app.route("/health", methods=["GET"])
+@answers_errors
+def health() -> dict[str, Any]:
+    return {"status": "ok"}
+
+
+@app.route("/models", methods=["GET"])
+@answers_errors
+def models() -> dict[str, Any]:
+    settings = service().settings
+    return {
+        "models": [
+            describe_model(spec, settings.endpoint_names[name], settings.max_instances)
+            for name, spec in CATALOG.items()
+        ]
+    }
+
+
+@app.route("/openapi.json", methods=["GET"])
+@answers_errors
+def openapi() -> dict[str, Any]:
+    return openapi_document(service().settings.max_instances)

@@ -1,0 +1,259 @@
+"""The one definition of each model: its input fields, feature order, encoding and output.
+
+Training imports this module to turn dataset rows into feature rows, and the API uses the
+very same code to turn requests into CSV rows for the endpoint, so a model can't be trained
+on one encoding and served with another. Field names are snake_case; each field also accepts
+the dataset's own column name as an alias (``TempAvgF``, ``RM``, ``Credit amount``).
+
+Ranges are physical plausibility limits, not the training data's extremes: a user may send
+a hotter day than Austin has seen, but not a humidity of 140 %.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal, get_args
+
+from pydantic import BaseModel, ConfigDict, Field
+
+PredictorType = Literal["regressor", "binary_classifier"]
+
+
+class Instance(BaseModel):
+    """Base of every model's input: unknown fields, NaN and Infinity are rejected."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        populate_by_name=True,
+        allow_inf_nan=False,
+        frozen=True,
+    )
+
+
+def _number(alias: str, low: float, high: float, description: str) -> Any:
+    return Field(alias=alias, ge=low, le=high, description=description)
+
+
+class RainfallInstance(Instance):
+    """One day of weather observations in Austin, Texas (Weather Underground)."""
+
+    temp_high_f: float = _number("TempHighF", -80, 140, "Highest temperature, °F")
+    temp_avg_f: float = _number("TempAvgF", -80, 140, "Average temperature, °F")
+    temp_low_f: float = _number("TempLowF", -80, 140, "Lowest temperature, °F")
+    dew_point_high_f: float = _number("DewPointHighF", -80, 140, "Highest dew point, °F")
+    dew_point_avg_f: float = _number("DewPointAvgF", -80, 140, "Average dew point, °F")
+    dew_point_low_f: float = _number("DewPointLowF", -80, 140, "Lowest dew point, °F")
+    humidity_high_percent: float = _number("HumidityHighPercent", 0, 100, "Highest humidity, %")
+    humidity_avg_percent: float = _number("HumidityAvgPercent", 0, 100, "Average humidity, %")
+    humidity_low_percent: float = _number("HumidityLowPercent", 0, 100, "Lowest humidity, %")
+    sea_level_pressure_high_inches: float = _number(
+        "SeaLevelPressureHighInches", 25, 33, "Highest sea-level pressure, inches of mercury"
+    )
+    sea_level_pressure_avg_inches: float = _number(
+        "SeaLevelPressureAvgInches", 25, 33, "Average sea-level pressure, inches of mercury"
+    )
+    visibility_high_miles: float = _number(
+        "VisibilityHighMiles", 0, 100, "Highest visibility, miles"
+    )
+    visibility_avg_miles: float = _number("VisibilityAvgMiles", 0, 100, "Average visibility, miles")
+    visibility_low_miles: float = _number("VisibilityLowMiles", 0, 100, "Lowest visibility, miles")
+    wind_high_mph: float = _number("WindHighMPH", 0, 250, "Highest sustained wind, mph")
+    wind_avg_mph: float = _number("WindAvgMPH", 0, 250, "Average wind, mph")
+    wind_gust_mph: float = _number("WindGustMPH", 0, 300, "Highest gust, mph")
+
+
+class HousingInstance(Instance):
+    """One census tract of the Boston housing data (Harrison & Rubinfeld, 1978)."""
+
+    crim: float = _number("CRIM", 0, 100, "Per-capita crime rate")
+    zn: float = _number(
+        "ZN", 0, 100, "Share of residential land zoned for lots over 25,000 sq ft, %"
+    )
+    indus: float = _number("INDUS", 0, 100, "Share of non-retail business acres, %")
+    chas: int = Field(
+        alias="CHAS", ge=0, le=1, description="1 if the tract bounds the Charles River"
+    )
+    nox: float = _number("NOX", 0, 1, "Nitric oxide concentration, parts per 10 million")
+    rm: float = _number("RM", 1, 20, "Average rooms per dwelling")
+    age: float = _number("AGE", 0, 100, "Share of owner-occupied units built before 1940, %")
+    dis: float = _number("DIS", 0, 50, "Weighted distance to five Boston employment centres")
+    rad: float = _number("RAD", 1, 24, "Index of accessibility to radial highways")
+    tax: float = _number("TAX", 0, 2000, "Property-tax rate per $10,000")
+    ptratio: float = _number("PTRATIO", 1, 50, "Pupil-teacher ratio")
+    b: float = _number("B", 0, 400, "1000 (Bk - 0.63)^2, Bk the share of Black residents")
+    lstat: float = _number("LSTAT", 0, 100, "Lower-status share of the population, %")
+
+
+Sex = Literal["male", "female"]
+Housing = Literal["own", "rent", "free"]
+SavingAccount = Literal["little", "moderate", "quite rich", "rich"]
+CheckingAccount = Literal["little", "moderate", "rich"]
+Purpose = Literal[
+    "business",
+    "car",
+    "domestic appliances",
+    "education",
+    "furniture/equipment",
+    "radio/TV",
+    "repairs",
+    "vacation/others",
+]
+
+
+class CreditInstance(Instance):
+    """One loan applicant of the Statlog German Credit data."""
+
+    age: int = Field(alias="Age", ge=18, le=120, description="Age, years")
+    sex: Sex = Field(alias="Sex")
+    job: int = Field(
+        alias="Job",
+        ge=0,
+        le=3,
+        description="0 unskilled non-resident, 1 unskilled resident, 2 skilled, 3 highly skilled",
+    )
+    housing: Housing = Field(alias="Housing")
+    saving_accounts: SavingAccount | None = Field(
+        alias="Saving accounts", description="null when the applicant has no savings account"
+    )
+    checking_account: CheckingAccount | None = Field(
+        alias="Checking account", description="null when the applicant has no checking account"
+    )
+    credit_amount: float = _number("Credit amount", 1, 1_000_000, "Amount asked for, DM")
+    duration: int = Field(alias="Duration", ge=1, le=240, description="Duration, months")
+    purpose: Purpose = Field(alias="Purpose")
+
+
+NO_ACCOUNT = "none"
+
+
+def _one_hot(
+    name: str, categories: Sequence[str]
+) -> tuple[list[str], Callable[[Any], list[float]]]:
+    columns = [f"{name}={category}" for category in categories]
+
+    def encode(value: Any) -> list[float]:
+        key = NO_ACCOUNT if value is None else value
+        return [1.0 if key == category else 0.0 for category in categories]
+
+    return columns, encode
+
+
+def _credit_encoding() -> tuple[list[str], Callable[[BaseModel], list[float]]]:
+    # Categoricals become one-hot columns; a missing account is a category of its own
+    # because "no account" says something about an applicant, not a gap in the data.
+    categorical = {
+        "sex": list(get_args(Sex)),
+        "housing": list(get_args(Housing)),
+        "saving_accounts": [NO_ACCOUNT, *get_args(SavingAccount)],
+        "checking_account": [NO_ACCOUNT, *get_args(CheckingAccount)],
+        "purpose": list(get_args(Purpose)),
+    }
+    numeric = ["age", "job", "credit_amount", "duration"]
+    encoders = {name: _one_hot(name, values) for name, values in categorical.items()}
+    columns = numeric + [column for cols, _ in encoders.values() for column in cols]
+
+    def encode(instance: BaseModel) -> list[float]:
+        row = [float(getattr(instance, name)) for name in numeric]
+        for name, (_, encoder) in encoders.items():
+            row.extend(encoder(getattr(instance, name)))
+        return row
+
+    return columns, encode
+
+
+def _numeric_encoding(
+    instance_model: type[BaseModel],
+) -> tuple[list[str], Callable[[BaseModel], list[float]]]:
+    names = list(instance_model.model_fields)
+
+    def encode(instance: BaseModel) -> list[float]:
+        return [float(getattr(instance, name)) for name in names]
+
+    return names, encode
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """Everything the API and training need to know about one model."""
+
+    name: str
+    description: str
+    instance_model: type[Instance]
+    predictor_type: PredictorType
+    target: str
+    feature_names: tuple[str, ...]
+    encode_instance: Callable[[BaseModel], list[float]]
+    class_labels: tuple[str, str] | None = None
+
+    @property
+    def endpoint_variable(self) -> str:
+        """The environment variable naming this model's SageMaker endpoint."""
+        return f"{self.name.upper()}_ENDPOINT_NAME"
+
+    def encode(self, instance: BaseModel) -> list[float]:
+        """One validated instance as a numeric row, in ``feature_names`` order."""
+        return self.encode_instance(instance)
+
+    def to_prediction(self, record: Mapping[str, Any]) -> dict[str, Any]:
+        """Linear Learner's prediction record as the API's prediction object."""
+        score = float(record["score"])
+        if self.class_labels is None:
+            return {"score": score}
+        predicted = int(record["predicted_label"])
+        return {"label": self.class_labels[predicted], "predicted_label": predicted, "score": score}
+
+
+def _spec(
+    name: str,
+    description: str,
+    instance_model: type[Instance],
+    predictor_type: PredictorType,
+    target: str,
+    encoding: tuple[list[str], Callable[[BaseModel], list[float]]],
+    class_labels: tuple[str, str] | None = None,
+) -> ModelSpec:
+    columns, encode = encoding
+    return ModelSpec(
+        name=name,
+        description=description,
+        instance_model=instance_model,
+        predictor_type=predictor_type,
+        target=target,
+        feature_names=tuple(columns),
+        encode_instance=encode,
+        class_labels=class_labels,
+    )
+
+
+CATALOG: dict[str, ModelSpec] = {
+    spec.name: spec
+    for spec in (
+        _spec(
+            "rainfall",
+            "Precipitation in Austin, Texas, in inches, from a day's weather observations.",
+            RainfallInstance,
+            "regressor",
+            "PrecipitationSumInches",
+            _numeric_encoding(RainfallInstance),
+        ),
+        _spec(
+            "housing",
+            "Median value of owner-occupied homes in a Boston tract, in $1000s.",
+            HousingInstance,
+            "regressor",
+            "MEDV",
+            _numeric_encoding(HousingInstance),
+        ),
+        _spec(
+            "credit",
+            "Credit risk of a loan applicant: the probability of 'bad' risk and its label.",
+            CreditInstance,
+            "binary_classifier",
+            "Risk",
+            _credit_encoding(),
+            # Index is Linear Learner's predicted_label: 1, the positive class, is bad risk.
+            class_labels=("good", "bad"),
+        ),
+    )
+}

@@ -1,0 +1,106 @@
+"""The API's settings, read from environment variables in this one place.
+
+Lookup order, for every setting: the mapping passed to ``Settings.from_environ`` (the process
+environment in the app; a plain dict in tests), then the safe local default below. On AWS the
+Chalice stage's ``environment_variables`` in ``.chalice/config.json`` set them.
+
+| variable | default | meaning |
+|---|---|---|
+| ``RAINFALL_ENDPOINT_NAME`` etc. | the model's name | SageMaker endpoint behind each route |
+| ``AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME`` | unset (AWS) | SageMaker Runtime URL; the local emulator's URL when serving locally |
+| ``AWS_REGION`` / ``AWS_DEFAULT_REGION`` | ``us-east-1`` | region of the endpoints |
+| ``MAX_INSTANCES`` | 1000 | most instances in one request |
+| ``MAX_BODY_BYTES`` | 6291456 | largest request body (SageMaker's own limit is 6 MiB) |
+| ``SAGEMAKER_CONNECT_TIMEOUT`` | 2 | seconds to connect to SageMaker Runtime |
+| ``SAGEMAKER_READ_TIMEOUT`` | 20 | seconds to wait for an answer; below API Gateway's 29 s |
+| ``SAGEMAKER_MAX_ATTEMPTS`` | 3 | attempts in botocore's standard retry mode |
+| ``CORS_ALLOW_ORIGINS`` | empty (CORS off) | comma-separated origins allowed to call from a browser |
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import TypeVar
+
+from chalicelib.catalog import CATALOG
+
+T = TypeVar("T")
+
+
+class ConfigurationError(ValueError):
+    """A setting holds a value that can't be used; the message names the variable."""
+
+
+def _read(environ: Mapping[str, str], name: str, default: T, parse: Callable[[str], T]) -> T:
+    raw = environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        return parse(raw)
+    except ValueError:
+        raise ConfigurationError(f"{name}={raw!r} is not a valid value") from None
+
+
+def _positive(parse: Callable[[str], T]) -> Callable[[str], T]:
+    def parse_positive(raw: str) -> T:
+        value = parse(raw)
+        if not value > 0:  # type: ignore[operator]
+            raise ValueError(raw)
+        return value
+
+    return parse_positive
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything configurable about the API."""
+
+    endpoint_names: Mapping[str, str] = field(
+        default_factory=lambda: {name: name for name in CATALOG}
+    )
+    runtime_url: str | None = None
+    region: str = "us-east-1"
+    max_instances: int = 1000
+    max_body_bytes: int = 6 * 1024 * 1024
+    connect_timeout: float = 2.0
+    read_timeout: float = 20.0
+    max_attempts: int = 3
+    cors_allow_origins: tuple[str, ...] = ()
+
+    @classmethod
+    def from_environ(cls, environ: Mapping[str, str]) -> Settings:
+        """Settings from a mapping of environment variables, defaults for what is unset."""
+        defaults = cls()
+        return cls(
+            endpoint_names={
+                name: _read(environ, spec.endpoint_variable, name, str)
+                for name, spec in CATALOG.items()
+            },
+            runtime_url=_read(environ, "AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME", None, str),
+            region=_read(
+                environ,
+                "AWS_REGION",
+                _read(environ, "AWS_DEFAULT_REGION", defaults.region, str),
+                str,
+            ),
+            max_instances=_read(environ, "MAX_INSTANCES", defaults.max_instances, _positive(int)),
+            max_body_bytes=_read(
+                environ, "MAX_BODY_BYTES", defaults.max_body_bytes, _positive(int)
+            ),
+            connect_timeout=_read(
+                environ, "SAGEMAKER_CONNECT_TIMEOUT", defaults.connect_timeout, _positive(float)
+            ),
+            read_timeout=_read(
+                environ, "SAGEMAKER_READ_TIMEOUT", defaults.read_timeout, _positive(float)
+            ),
+            max_attempts=_read(
+                environ, "SAGEMAKER_MAX_ATTEMPTS", defaults.max_attempts, _positive(int)
+            ),
+            cors_allow_origins=_read(
+                environ,
+                "CORS_ALLOW_ORIGINS",
+                defaults.cors_allow_origins,
+                lambda raw: tuple(o.strip() for o in raw.split(",") if o.strip()),
+            ),
+        )

@@ -1,0 +1,164 @@
+"""The one place the API calls a model: SageMaker Runtime's InvokeEndpoint, through boto3.
+
+The request is built by a pure function (``build_request``) and the answer read by another
+(``parse_predictions``), so the wire format is tested byte for byte without a server. Only
+the botocore errors this module understands are translated (``translate_error``); each
+becomes an ``ApiError`` whose message tells the user what to do.
+
+Whether the endpoint is SageMaker or the local emulator is decided by the client's
+``endpoint_url`` alone (boto3's ``AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME``); nothing here knows.
+boto3 is imported when the first client is made, not at import, to keep Lambda cold starts
+short.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from chalicelib.config import Settings
+from chalicelib.errors import (
+    ApiError,
+    EndpointTimeout,
+    EndpointUnavailable,
+    ModelFailed,
+)
+
+logger = logging.getLogger(__name__)
+
+CONTENT_TYPE = "text/csv"
+ACCEPT = "application/json"
+RETRY_AFTER_SECONDS = "5"
+
+
+def format_rows(rows: Sequence[Sequence[float]]) -> bytes:
+    """Feature rows as Linear Learner's CSV: no header, one row per line."""
+    # repr gives the shortest text that reads back as the same float.
+    return "\n".join(",".join(repr(float(value)) for value in row) for row in rows).encode()
+
+
+def build_request(endpoint_name: str, rows: Sequence[Sequence[float]]) -> dict[str, Any]:
+    """The keyword arguments of ``invoke_endpoint`` for these rows."""
+    return {
+        "EndpointName": endpoint_name,
+        "ContentType": CONTENT_TYPE,
+        "Accept": ACCEPT,
+        "Body": format_rows(rows),
+    }
+
+
+def parse_predictions(endpoint_name: str, body: bytes, expected: int) -> list[dict[str, Any]]:
+    """Linear Learner's JSON answer as its list of prediction records, one per row sent."""
+    try:
+        document = json.loads(body)
+        predictions = document["predictions"]
+        valid = isinstance(predictions, list) and all(
+            isinstance(record, dict) and "score" in record for record in predictions
+        )
+    except (ValueError, TypeError, KeyError):
+        valid = False
+    if not valid:
+        raise ModelFailed(f"The endpoint {endpoint_name!r} answered with an unreadable body.")
+    if len(predictions) != expected:
+        raise ModelFailed(
+            f"The endpoint {endpoint_name!r} answered {len(predictions)} predictions "
+            f"for {expected} instances."
+        )
+    return predictions
+
+
+def translate_error(endpoint_name: str, error: Exception) -> ApiError:
+    """A botocore error as the API error a user can act on."""
+    from botocore import exceptions as boto_errors
+
+    retry = {"Retry-After": RETRY_AFTER_SECONDS}
+    if isinstance(error, boto_errors.ClientError):
+        code = error.response.get("Error", {}).get("Code", "")
+        message = error.response.get("Error", {}).get("Message", "") or ""
+        if code == "ValidationError" and "not found" in message:
+            return EndpointUnavailable(
+                f"The endpoint {endpoint_name!r} does not exist. Deploy it, or point the "
+                "API at the right endpoint name.",
+                headers=retry,
+            )
+        if code == "ModelError":
+            status = error.response.get("OriginalStatusCode", "unknown")
+            return ModelFailed(
+                f"The model behind endpoint {endpoint_name!r} answered with an error "
+                f"(status {status})."
+            )
+        if code in ("ModelNotReadyException", "ServiceUnavailable", "ThrottlingException"):
+            return EndpointUnavailable(
+                f"The endpoint {endpoint_name!r} is not ready or is busy ({code}); "
+                "retry after a few seconds.",
+                headers=retry,
+            )
+        return ModelFailed(f"SageMaker Runtime refused the call to {endpoint_name!r} ({code}).")
+    if isinstance(error, boto_errors.ReadTimeoutError):
+        return EndpointTimeout(f"The endpoint {endpoint_name!r} did not answer in time.")
+    if isinstance(error, boto_errors.ConnectTimeoutError | boto_errors.EndpointConnectionError):
+        return EndpointUnavailable(
+            f"Could not connect to SageMaker Runtime for endpoint {endpoint_name!r}.",
+            headers=retry,
+        )
+    if isinstance(error, boto_errors.NoCredentialsError):
+        return EndpointUnavailable("The API has no AWS credentials to call SageMaker Runtime.")
+    if isinstance(error, boto_errors.BotoCoreError):
+        return ModelFailed(
+            f"The call to endpoint {endpoint_name!r} failed ({type(error).__name__})."
+        )
+    raise error
+
+
+def create_runtime_client(settings: Settings) -> Any:
+    """A ``sagemaker-runtime`` client with explicit timeouts and standard retries.
+
+    read_timeout x max_attempts stays below API Gateway's 29 s with the defaults, so a slow
+    endpoint gets a 504 from this API rather than a bare gateway timeout.
+    """
+    import boto3
+    from botocore.config import Config
+
+    config = Config(
+        connect_timeout=settings.connect_timeout,
+        read_timeout=settings.read_timeout,
+        retries={"mode": "standard", "max_attempts": settings.max_attempts},
+        tcp_keepalive=True,
+    )
+    return boto3.session.Session().client(
+        "sagemaker-runtime",
+        region_name=settings.region,
+        endpoint_url=settings.runtime_url,
+        config=config,
+    )
+
+
+class SageMakerEndpoints:
+    """Predictions from SageMaker endpoints by name; takes its boto3 client, lazily.
+
+    ``client_factory`` is called on first use, once: a warm Lambda container (or a local
+    server process) reuses the same client and its connection pool.
+    """
+
+    def __init__(self, client_factory: Callable[[], Any]) -> None:
+        self._client_factory = client_factory
+        self._client: Any = None
+
+    @property
+    def client(self) -> Any:
+        if self._client is None:
+            self._client = self._client_factory()
+        return self._client
+
+    def predict(self, endpoint_name: str, rows: Sequence[Sequence[float]]) -> list[dict[str, Any]]:
+        """Linear Learner's prediction records for feature rows, in order."""
+        try:
+            response = self.client.invoke_endpoint(**build_request(endpoint_name, rows))
+            body = response["Body"].read()
+        except Exception as error:  # noqa: BLE001 - translate_error re-raises what it doesn't know
+            translated = translate_error(endpoint_name, error)
+            logger.warning("invoke_endpoint %s failed: %r", endpoint_name, error)
+            raise translated from error
+        return parse_predictions(endpoint_name, body, expected=len(rows))

@@ -1,0 +1,203 @@
+"""The API describing itself: ``GET /models`` and ``GET /openapi.json``.
+
+Both are built from the catalog's pydantic models, the same ones that validate requests, so
+the documentation can't drift from what the API accepts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from functools import cache
+from typing import Any
+
+from chalicelib.catalog import CATALOG, ModelSpec
+from chalicelib.errors import (
+    ApiError,
+    EndpointTimeout,
+    EndpointUnavailable,
+    InvalidRequest,
+    ModelFailed,
+    PayloadTooLarge,
+    UnsupportedMediaType,
+)
+
+_REF = "#/components/schemas/{model}"
+
+
+def _field_summary(name: str, schema: Mapping[str, Any], alias: str | None) -> dict[str, Any]:
+    options = schema.get("anyOf", [schema])
+    nullable = any(option.get("type") == "null" for option in options)
+    main = next(option for option in options if option.get("type") != "null")
+    summary: dict[str, Any] = {"name": name, "alias": alias, "type": main.get("type")}
+    for key, label in (("minimum", "minimum"), ("maximum", "maximum"), ("enum", "values")):
+        if key in main:
+            summary[label] = main[key]
+    summary["nullable"] = nullable
+    if "description" in schema:
+        summary["description"] = schema["description"]
+    return summary
+
+
+def describe_model(spec: ModelSpec, endpoint_name: str, max_instances: int) -> dict[str, Any]:
+    """One model as ``GET /models`` lists it."""
+    schema = spec.instance_model.model_json_schema(by_alias=False)
+    fields = spec.instance_model.model_fields
+    return {
+        "name": spec.name,
+        "description": spec.description,
+        "path": f"/{spec.name}",
+        "predictor_type": spec.predictor_type,
+        "endpoint_name": endpoint_name,
+        "max_instances": max_instances,
+        "fields": [
+            _field_summary(name, schema["properties"][name], fields[name].alias) for name in fields
+        ],
+        "output": (
+            {"score": "predicted value"}
+            if spec.class_labels is None
+            else {
+                "score": f"probability of '{spec.class_labels[1]}'",
+                "predicted_label": "0 or 1",
+                "label": list(spec.class_labels),
+            }
+        ),
+    }
+
+
+def _error_response(error: type[ApiError]) -> dict[str, Any]:
+    return {
+        "description": (error.__doc__ or error.code).strip().splitlines()[0],
+        "content": {"application/json": {"schema": {"$ref": _REF.format(model="Error")}}},
+    }
+
+
+_ERROR_SCHEMA = {
+    "type": "object",
+    "required": ["error"],
+    "properties": {
+        "error": {
+            "type": "object",
+            "required": ["code", "message"],
+            "properties": {
+                "code": {"type": "string"},
+                "message": {"type": "string"},
+                "details": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "properties": {
+                            "instance": {"type": "integer"},
+                            "field": {"type": "string"},
+                            "message": {"type": "string"},
+                        },
+                    },
+                },
+            },
+        }
+    },
+}
+
+
+def _prediction_schema(spec: ModelSpec) -> dict[str, Any]:
+    properties: dict[str, Any] = {"score": {"type": "number"}}
+    if spec.class_labels is not None:
+        properties["predicted_label"] = {"type": "integer", "enum": [0, 1]}
+        properties["label"] = {"type": "string", "enum": list(spec.class_labels)}
+    return {
+        "type": "object",
+        "required": ["model", "predictions"],
+        "properties": {
+            "model": {"type": "string", "const": spec.name},
+            "predictions": {
+                "type": "array",
+                "items": {"type": "object", "required": list(properties), "properties": properties},
+            },
+        },
+    }
+
+
+def _operation(spec: ModelSpec, max_instances: int) -> dict[str, Any]:
+    instance_name = spec.instance_model.__name__
+    instance_ref = {"$ref": _REF.format(model=instance_name)}
+    return {
+        "summary": spec.description,
+        "operationId": f"predict_{spec.name}",
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/json": {
+                    "schema": {
+                        "oneOf": [
+                            instance_ref,
+                            {
+                                "type": "object",
+                                "required": ["instances"],
+                                "additionalProperties": False,
+                                "properties": {
+                                    "instances": {
+                                        "type": "array",
+                                        "items": instance_ref,
+                                        "minItems": 1,
+                                        "maxItems": max_instances,
+                                    }
+                                },
+                            },
+                        ]
+                    }
+                },
+                "text/csv": {
+                    "schema": {
+                        "type": "string",
+                        "description": "A header row naming the fields, then one instance a line.",
+                    }
+                },
+            },
+        },
+        "responses": {
+            "200": {
+                "description": "One prediction per instance, in request order.",
+                "content": {"application/json": {"schema": _prediction_schema(spec)}},
+            },
+            **{
+                str(error.status): _error_response(error)
+                for error in (
+                    InvalidRequest,
+                    PayloadTooLarge,
+                    UnsupportedMediaType,
+                    ModelFailed,
+                    EndpointUnavailable,
+                    EndpointTimeout,
+                )
+            },
+        },
+    }
+
+
+@cache
+def openapi_document(max_instances: int) -> dict[str, Any]:
+    """The OpenAPI 3.1 description of every route (JSON Schema 2020-12, as pydantic emits)."""
+    schemas: dict[str, Any] = {"Error": _ERROR_SCHEMA}
+    paths: dict[str, Any] = {}
+    for spec in CATALOG.values():
+        schemas[spec.instance_model.__name__] = spec.instance_model.model_json_schema(
+            by_alias=False, ref_template=_REF
+        )
+        paths[f"/{spec.name}"] = {"post": _operation(spec, max_instances)}
+    json_ok = {"description": "OK", "content": {"application/json": {"schema": {"type": "object"}}}}
+    paths["/health"] = {
+        "get": {"summary": "Liveness; calls no endpoint.", "responses": {"200": json_ok}}
+    }
+    paths["/models"] = {
+        "get": {"summary": "The models and their fields.", "responses": {"200": json_ok}}
+    }
+    paths["/openapi.json"] = {"get": {"summary": "This document.", "responses": {"200": json_ok}}}
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "SageMaker Linear Learner predictions",
+            "version": "1.0.0",
+            "description": "Rainfall, housing and credit-risk predictions from SageMaker endpoints.",
+        },
+        "paths": paths,
+        "components": {"schemas": schemas},
+    }

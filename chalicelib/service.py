@@ -1,0 +1,56 @@
+"""A request's journey, from body to predictions: validate, encode, invoke, map.
+
+``app.py`` hands each route's body here and returns what comes back; this is the recipe a
+newcomer reads to see where a request goes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from chalicelib.catalog import CATALOG
+from chalicelib.config import Settings
+from chalicelib.endpoint import SageMakerEndpoints, create_runtime_client
+from chalicelib.errors import ModelFailed
+from chalicelib.payloads import parse_instances
+
+
+class PredictionService:
+    """Answers prediction requests for the catalog's models.
+
+    No I/O happens at construction: the SageMaker Runtime client is made on the first call.
+    """
+
+    def __init__(
+        self,
+        settings: Settings,
+        client_factory: Callable[[Settings], Any] = create_runtime_client,
+    ) -> None:
+        self.settings = settings
+        self.endpoints = SageMakerEndpoints(lambda: client_factory(settings))
+
+    def endpoint_name(self, model: str) -> str:
+        return self.settings.endpoint_names[model]
+
+    def predict(self, model: str, body: bytes, content_type: str | None) -> dict[str, Any]:
+        """The response body for one prediction request to ``model``."""
+        spec = CATALOG[model]
+        instances = parse_instances(
+            spec,
+            body,
+            content_type,
+            max_instances=self.settings.max_instances,
+            max_body_bytes=self.settings.max_body_bytes,
+        )
+        rows = [spec.encode(instance) for instance in instances]
+        endpoint_name = self.endpoint_name(model)
+        records = self.endpoints.predict(endpoint_name, rows)
+        try:
+            predictions = [spec.to_prediction(record) for record in records]
+        except (KeyError, TypeError, ValueError, IndexError):
+            raise ModelFailed(
+                f"The endpoint {endpoint_name!r} answered records that are not {spec.predictor_type} "
+                "predictions; is it serving the right model?"
+            ) from None
+        return {"model": model, "predictions": predictions}

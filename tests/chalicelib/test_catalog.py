@@ -1,0 +1,89 @@
+"""The catalog: one definition of each model's fields, order and encoding."""
+
+import pytest
+from pydantic import ValidationError
+
+from chalicelib.catalog import CATALOG
+
+CREDIT = {
+    "age": 35,
+    "sex": "female",
+    "job": 2,
+    "housing": "rent",
+    "saving_accounts": None,
+    "checking_account": "moderate",
+    "credit_amount": 2500.0,
+    "duration": 24,
+    "purpose": "car",
+}
+
+
+def test_the_catalog_defines_the_three_models():
+    assert list(CATALOG) == ["rainfall", "housing", "credit"]
+
+
+@pytest.mark.parametrize(("name", "width"), [("rainfall", 17), ("housing", 13), ("credit", 26)])
+def test_each_model_has_its_feature_count(name, width):
+    assert len(CATALOG[name].feature_names) == width
+
+
+def test_dataset_column_names_are_accepted_as_aliases():
+    spec = CATALOG["credit"]
+    by_alias = {
+        "Age": 35,
+        "Sex": "female",
+        "Job": 2,
+        "Housing": "rent",
+        "Saving accounts": None,
+        "Checking account": "moderate",
+        "Credit amount": 2500.0,
+        "Duration": 24,
+        "Purpose": "car",
+    }
+    assert spec.instance_model.model_validate(by_alias) == spec.instance_model.model_validate(
+        CREDIT
+    )
+
+
+def test_credit_categoricals_are_one_hot_with_no_account_as_its_own_column():
+    spec = CATALOG["credit"]
+    row = dict(
+        zip(
+            spec.feature_names, spec.encode(spec.instance_model.model_validate(CREDIT)), strict=True
+        )
+    )
+    assert row["saving_accounts=none"] == 1.0
+    assert row["checking_account=moderate"] == 1.0
+    assert row["purpose=car"] == 1.0
+    assert sum(v for k, v in row.items() if k.startswith("purpose=")) == 1.0
+    assert row["credit_amount"] == 2500.0
+
+
+def test_numeric_models_encode_fields_in_declaration_order():
+    spec = CATALOG["housing"]
+    values = {name: float(i) / 10 for i, name in enumerate(spec.instance_model.model_fields)}
+    values["chas"] = 1
+    values["rm"] = 6.5
+    values["rad"] = 2
+    encoded = spec.encode(spec.instance_model.model_validate(values))
+    assert encoded == [float(values[name]) for name in spec.feature_names]
+
+
+@pytest.mark.parametrize("bad", [float("nan"), float("inf"), -1.0])
+def test_non_finite_and_out_of_range_numbers_are_rejected(bad):
+    spec = CATALOG["credit"]
+    with pytest.raises(ValidationError) as caught:
+        spec.instance_model.model_validate({**CREDIT, "credit_amount": bad})
+    assert caught.value.errors()[0]["loc"] == ("credit_amount",)
+
+
+def test_a_classifier_record_maps_to_label_and_score():
+    assert CATALOG["credit"].to_prediction({"score": 0.25, "predicted_label": 0}) == {
+        "label": "good",
+        "predicted_label": 0,
+        "score": 0.25,
+    }
+
+
+def test_a_regressor_record_maps_to_its_score():
+    assert CATALOG["housing"].to_prediction({"score": 24.5}) == {"score": 24.5}
