@@ -13,7 +13,8 @@ from chalice.app import Request
 
 from chalicelib.catalog import CATALOG
 from chalicelib.config import Settings
-from chalicelib.errors import ApiError, error_body
+from chalicelib.endpoint import create_runtime_client
+from chalicelib.errors import ApiError, OriginNotAllowed, error_body
 from chalicelib.openapi import describe_model, openapi_document
 from chalicelib.service import PredictionService
 
@@ -34,10 +35,12 @@ def service() -> PredictionService:
     return _service
 
 
-def configure(settings: Settings) -> PredictionService:
-    """Serve with these settings from now on (local serving and tests)."""
+def configure(
+    settings: Settings, client_factory: Callable[[Settings], Any] = create_runtime_client
+) -> PredictionService:
+    """Serve with these settings (and SageMaker Runtime client) from now on."""
     global _service
-    _service = PredictionService(settings)
+    _service = PredictionService(settings, client_factory)
     return _service
 
 
@@ -70,6 +73,10 @@ def contract_shape_and_cors(
     request: Request, get_response: Callable[[Request], Response]
 ) -> Response:
     """Every error in the contract's shape, and CORS headers for the configured origins."""
+    origin = request.headers.get("origin")
+    allowed = bool(origin) and origin in service().settings.cors_allow_origins
+    if request.method == "OPTIONS":
+        return _preflight(allowed)
     response = get_response(request)
     body = response.body
     if response.status_code >= 400 and isinstance(body, dict) and "Code" in body:
@@ -77,11 +84,32 @@ def contract_shape_and_cors(
         # Chalice's 500 message is generic already, but say it in our words regardless.
         message = ApiError().message if code == "internal_error" else str(body.get("Message", ""))
         response.body = error_body(code, message)
-    origin = request.headers.get("origin")
-    if origin and origin in service().settings.cors_allow_origins:
-        response.headers["Access-Control-Allow-Origin"] = origin
+    if allowed:
+        response.headers["Access-Control-Allow-Origin"] = str(origin)
         response.headers["Vary"] = "Origin"
     return response
+
+
+def _preflight(allowed: bool) -> Response:
+    """A browser's CORS preflight: allowed origins may POST JSON or CSV with these headers."""
+    if not allowed:
+        return error_response(
+            OriginNotAllowed(
+                "This origin may not call the API from a browser; see CORS_ALLOW_ORIGINS."
+            )
+        )
+    origin = _request().headers["origin"]
+    return Response(
+        body="",
+        status_code=204,
+        headers={
+            "Access-Control-Allow-Origin": origin,
+            "Access-Control-Allow-Methods": "POST, GET, OPTIONS",
+            "Access-Control-Allow-Headers": "Content-Type",
+            "Access-Control-Max-Age": "600",
+            "Vary": "Origin",
+        },
+    )
 
 
 def answers_errors(view: Callable[[], Any]) -> Callable[[], Response]:
@@ -123,19 +151,19 @@ def predict(model: str) -> dict[str, Any]:
     return result
 
 
-@app.route("/rainfall", methods=["POST"], content_types=ANY_CONTENT_TYPE)
+@app.route("/rainfall", methods=["POST", "OPTIONS"], content_types=ANY_CONTENT_TYPE)
 @answers_errors
 def rainfall() -> dict[str, Any]:
     return predict("rainfall")
 
 
-@app.route("/housing", methods=["POST"], content_types=ANY_CONTENT_TYPE)
+@app.route("/housing", methods=["POST", "OPTIONS"], content_types=ANY_CONTENT_TYPE)
 @answers_errors
 def housing() -> dict[str, Any]:
     return predict("housing")
 
 
-@app.route("/credit", methods=["POST"], content_types=ANY_CONTENT_TYPE)
+@app.route("/credit", methods=["POST", "OPTIONS"], content_types=ANY_CONTENT_TYPE)
 @answers_errors
 def credit() -> dict[str, Any]:
     return predict("credit")

@@ -12,7 +12,7 @@ Chalice stage's ``environment_variables`` in ``.chalice/config.json`` set them.
 | ``MAX_INSTANCES`` | 1000 | most instances in one request |
 | ``MAX_BODY_BYTES`` | 6291456 | largest request body (SageMaker's own limit is 6 MiB) |
 | ``SAGEMAKER_CONNECT_TIMEOUT`` | 2 | seconds to connect to SageMaker Runtime |
-| ``SAGEMAKER_READ_TIMEOUT`` | 20 | seconds to wait for an answer; below API Gateway's 29 s |
+| ``SAGEMAKER_READ_TIMEOUT`` | 8 | seconds to wait for an answer; times the attempts, below API Gateway's 29 s |
 | ``SAGEMAKER_MAX_ATTEMPTS`` | 3 | attempts in botocore's standard retry mode |
 | ``CORS_ALLOW_ORIGINS`` | empty (CORS off) | comma-separated origins allowed to call from a browser |
 """
@@ -64,7 +64,7 @@ class Settings:
     max_instances: int = 1000
     max_body_bytes: int = 6 * 1024 * 1024
     connect_timeout: float = 2.0
-    read_timeout: float = 20.0
+    read_timeout: float = 8.0
     max_attempts: int = 3
     cors_allow_origins: tuple[str, ...] = ()
 

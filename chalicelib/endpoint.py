@@ -36,7 +36,7 @@ RETRY_AFTER_SECONDS = "5"
 def format_rows(rows: Sequence[Sequence[float]]) -> bytes:
     """Feature rows as Linear Learner's CSV: no header, one row per line."""
     # repr gives the shortest text that reads back as the same float.
-    return "\n".join(",".join(repr(float(value)) for value in row) for row in rows).encode()
+    return "\n".join(",".join(map(repr, map(float, row))) for row in rows).encode()
 
 
 def build_request(endpoint_name: str, rows: Sequence[Sequence[float]]) -> dict[str, Any]:
@@ -112,8 +112,11 @@ def translate_error(endpoint_name: str, error: Exception) -> ApiError:
     raise error
 
 
-def create_runtime_client(settings: Settings) -> Any:
+def create_runtime_client(settings: Settings, session: Any = None) -> Any:
     """A ``sagemaker-runtime`` client with explicit timeouts and standard retries.
+
+    ``session`` is a ``boto3.session.Session``; by default a new one, which finds
+    credentials the standard way (the Lambda role in AWS).
 
     read_timeout x max_attempts stays below API Gateway's 29 s with the defaults, so a slow
     endpoint gets a 504 from this API rather than a bare gateway timeout.
@@ -124,10 +127,10 @@ def create_runtime_client(settings: Settings) -> Any:
     config = Config(
         connect_timeout=settings.connect_timeout,
         read_timeout=settings.read_timeout,
-        retries={"mode": "standard", "max_attempts": settings.max_attempts},
+        retries={"mode": "standard", "total_max_attempts": settings.max_attempts},
         tcp_keepalive=True,
     )
-    return boto3.session.Session().client(
+    return (session or boto3.session.Session()).client(
         "sagemaker-runtime",
         region_name=settings.region,
         endpoint_url=settings.runtime_url,

@@ -4,6 +4,7 @@
 
     ApiError                     (500 internal_error: a bug; the message says nothing internal)
     +-- InvalidRequest           (400 invalid_request: not JSON/CSV, or fails validation)
+    +-- OriginNotAllowed         (403 origin_not_allowed: a CORS preflight from an unlisted origin)
     +-- PayloadTooLarge          (413 payload_too_large: too many bytes or instances)
     +-- UnsupportedMediaType     (415 unsupported_media_type: Content-Type we don't read)
     +-- ModelFailed              (502 model_error: the endpoint answered with an error)
@@ -43,6 +44,13 @@ class InvalidRequest(ApiError):
 
     status = 400
     code = "invalid_request"
+
+
+class OriginNotAllowed(ApiError):
+    """A browser's CORS preflight came from an origin the stage does not list."""
+
+    status = 403
+    code = "origin_not_allowed"
 
 
 class PayloadTooLarge(ApiError):

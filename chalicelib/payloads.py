@@ -7,13 +7,14 @@ text, so its cells are read the way pydantic reads text, and an empty or ``NA`` 
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
-import json
-from collections.abc import Mapping, Sequence
+from functools import cache
 from typing import Any
 
-from pydantic import ValidationError
+import pydantic_core
+from pydantic import TypeAdapter, ValidationError
 
 from chalicelib.catalog import Instance, ModelSpec
 from chalicelib.errors import InvalidRequest, PayloadTooLarge, UnsupportedMediaType
@@ -73,27 +74,17 @@ def _decode(body: bytes) -> str:
         raise InvalidRequest("The body is not valid UTF-8 text.") from None
 
 
-def _reject_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    result: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in result:
-            raise InvalidRequest(f"The JSON object has the key {key!r} more than once.")
-        result[key] = value
-    return result
-
-
 def _json_instances(body: bytes) -> list[Any]:
-    text = _decode(body)
-    if not text.strip():
+    if body.startswith(codecs.BOM_UTF8):
+        body = body[len(codecs.BOM_UTF8) :]
+    if not body.strip():
         raise InvalidRequest(f"The body is empty; {_SHAPE_HINT}.")
     try:
-        document = json.loads(text, object_pairs_hook=_reject_duplicate_keys)
-    except json.JSONDecodeError as error:
-        raise InvalidRequest(
-            f"The body is not valid JSON: {error.msg} (line {error.lineno}, column {error.colno})."
-        ) from None
-    except RecursionError:
-        raise InvalidRequest("The JSON body is nested too deeply.") from None
+        # pydantic's own parser: several times faster than the json module on big batches.
+        # Like most JSON parsers, it keeps the last of repeated keys.
+        document = pydantic_core.from_json(body)
+    except ValueError as error:
+        raise InvalidRequest(f"The body is not valid JSON: {error}.") from None
     if not isinstance(document, dict):
         raise InvalidRequest(f"Expected a JSON object, got {_json_type(document)}; {_SHAPE_HINT}.")
     if "instances" not in document:
@@ -120,7 +111,14 @@ def _json_type(value: Any) -> str:
 
 def _csv_instances(body: bytes) -> list[dict[str, Any]]:
     text = _decode(body)
-    rows = [row for row in csv.reader(io.StringIO(text)) if any(cell.strip() for cell in row)]
+    try:
+        rows = [
+            row
+            for row in csv.reader(io.StringIO(text, newline=""))
+            if any(cell.strip() for cell in row)
+        ]
+    except csv.Error as error:
+        raise InvalidRequest(f"The body is not valid CSV: {error}.") from None
     if not rows:
         raise InvalidRequest("The CSV body is empty; send a header row naming the fields.")
     header = [name.strip() for name in rows[0]]
@@ -146,43 +144,37 @@ def _csv_cell(cell: str) -> str | None:
     return None if text in CSV_NULLS else text
 
 
-def _validate(spec: ModelSpec, raw: Sequence[Any], strict: bool) -> list[Instance]:
+@cache
+def _batch_validator(instance_model: type[Instance]) -> TypeAdapter[list[Instance]]:
+    return TypeAdapter(list[instance_model])  # type: ignore[valid-type]
+
+
+def _validate(spec: ModelSpec, raw: list[Any], strict: bool) -> list[Instance]:
+    try:
+        return _batch_validator(spec.instance_model).validate_python(raw, strict=strict)
+    except ValidationError as error:
+        details = _details(error, spec)
+    count = len(details)
+    more = f" The first {MAX_DETAILS} are listed." if count > MAX_DETAILS else ""
+    raise InvalidRequest(
+        f"{count} problem{'s' if count > 1 else ''} with the {spec.name} input.{more}",
+        details=details[:MAX_DETAILS],
+    )
+
+
+def _details(error: ValidationError, spec: ModelSpec) -> list[dict[str, Any]]:
     names_by_alias = {
         field.alias or name: name for name, field in spec.instance_model.model_fields.items()
     }
-    instances: list[Instance] = []
-    details: list[dict[str, Any]] = []
-    for index, candidate in enumerate(raw):
-        if not isinstance(candidate, Mapping):
-            details.append(
-                {"instance": index, "message": f"Expected an object, got {_json_type(candidate)}."}
-            )
-            continue
-        try:
-            instances.append(spec.instance_model.model_validate(candidate, strict=strict))
-        except ValidationError as error:
-            details.extend(_details(index, error, names_by_alias))
-    if details:
-        count = len(details)
-        shown = details[:MAX_DETAILS]
-        more = f" The first {MAX_DETAILS} are listed." if count > MAX_DETAILS else ""
-        raise InvalidRequest(
-            f"{count} problem{'s' if count > 1 else ''} with the {spec.name} input.{more}",
-            details=shown,
-        )
-    return instances
-
-
-def _details(
-    index: int, error: ValidationError, names_by_alias: Mapping[str, str]
-) -> list[dict[str, Any]]:
     found = []
-    for problem in error.errors(include_url=False, include_input=False):
-        location = problem["loc"]
+    for problem in error.errors(include_url=False):
+        index, *location = problem["loc"]
+        if problem["type"] == "model_type":
+            message = f"Expected an object, got {_json_type(problem['input'])}."
+            found.append({"instance": index, "message": message})
+            continue
         field = str(location[0]) if location else ""
-        message = problem["msg"]
-        if problem["type"] == "extra_forbidden":
-            message = "Unknown field"
+        message = "Unknown field" if problem["type"] == "extra_forbidden" else problem["msg"]
         found.append(
             {"instance": index, "field": names_by_alias.get(field, field), "message": message}
         )

@@ -14,7 +14,9 @@ Two measured traps of ``chalice local`` are avoided here:
 
 from __future__ import annotations
 
+import json
 import threading
+from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 from typing import Any
@@ -23,6 +25,8 @@ from chalice.app import Chalice
 from chalice.cli.factory import CLIFactory
 from chalice.config import Config
 from chalice.local import ChaliceRequestHandler, LocalDevServer, LocalGateway
+
+from chalicelib.errors import error_body
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 
@@ -52,6 +56,25 @@ class NoDelayRequestHandler(ChaliceRequestHandler):
     ) -> None:
         self.local_gateway = OneAtATimeGateway(app_object, config)
         BaseHTTPRequestHandler.__init__(self, request, client_address, server)
+
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        """Errors the stdlib raises before the app runs (bad request line, unknown method),
+        answered in the API's JSON error shape instead of an HTML page."""
+        if code == HTTPStatus.NOT_IMPLEMENTED:
+            # An HTTP method no route has: API Gateway refuses it too, never with a 5xx.
+            code, message = HTTPStatus.METHOD_NOT_ALLOWED, f"Unsupported method: {self.command}"
+        status = HTTPStatus(code)
+        body = json.dumps(
+            error_body(status.phrase.lower().replace(" ", "_"), message or status.phrase)
+        ).encode()
+        self.send_response(code)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Connection", "close")
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+        self.close_connection = True
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib's name
         # The app logs each request with its id; the stdlib's access log would repeat it.

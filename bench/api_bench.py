@@ -1,0 +1,159 @@
+"""The API measured end to end on loopback: single-instance latency beside its floor, batch
+throughput, and a load run that checks every answer belongs to its own request."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import statistics
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import boto3
+import numpy as np
+
+from bench.stack import Stack
+from chalicelib.catalog import CATALOG
+from chalicelib.endpoint import build_request
+from training.examples import EXAMPLES
+from training.linear_learner import LinearLearner
+
+HOUSING = CATALOG["housing"]
+
+
+def percentile(samples: list[float], share: float) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+
+
+def house(i: int) -> dict[str, Any]:
+    """A distinct, valid instance for every i, so answers can't be confused."""
+    return {**EXAMPLES["housing"], "rm": 4 + (i % 4000) / 1000, "lstat": 2 + (i % 997) / 100}
+
+
+def expected_score(learner: LinearLearner, instance: dict[str, Any]) -> float:
+    row = HOUSING.encode(HOUSING.instance_model.model_validate(instance))
+    return float(learner.predict(np.array([row]))[0]["score"])
+
+
+def _post(connection: http.client.HTTPConnection, body: bytes) -> tuple[int, bytes]:
+    connection.request("POST", "/housing", body, {"Content-Type": "application/json"})
+    response = connection.getresponse()
+    return response.status, response.read()
+
+
+def single_latency(stack: Stack, requests: int) -> dict[str, float]:
+    connection = http.client.HTTPConnection("127.0.0.1", stack.api_port)
+    body = json.dumps(EXAMPLES["housing"]).encode()
+    for _ in range(50):
+        _post(connection, body)
+    samples = []
+    for _ in range(requests):
+        started = time.perf_counter()
+        status, _ = _post(connection, body)
+        samples.append((time.perf_counter() - started) * 1000)
+        assert status == 200
+    return {"single_p50_ms": statistics.median(samples), "single_p99_ms": percentile(samples, 0.99)}
+
+
+def floor_latency(stack: Stack, requests: int) -> dict[str, float]:
+    """A direct boto3 invoke_endpoint on the same local endpoint: what the app can't beat."""
+    client = boto3.session.Session(
+        aws_access_key_id="local", aws_secret_access_key="local", region_name="us-east-1"
+    ).client("sagemaker-runtime", endpoint_url=stack.emulator_url)
+    row = HOUSING.encode(HOUSING.instance_model.model_validate(EXAMPLES["housing"]))
+    request = build_request("housing", [row])
+    for _ in range(50):
+        client.invoke_endpoint(**request)["Body"].read()
+    samples = []
+    for _ in range(requests):
+        started = time.perf_counter()
+        client.invoke_endpoint(**request)["Body"].read()
+        samples.append((time.perf_counter() - started) * 1000)
+    return {"floor_p50_ms": statistics.median(samples), "floor_p99_ms": percentile(samples, 0.99)}
+
+
+def batch_throughput(stack: Stack, requests: int, size: int = 1000) -> dict[str, float]:
+    connection = http.client.HTTPConnection("127.0.0.1", stack.api_port)
+    body = json.dumps({"instances": [house(i) for i in range(size)]}).encode()
+    _post(connection, body)
+    started = time.perf_counter()
+    for _ in range(requests):
+        status, _ = _post(connection, body)
+        assert status == 200
+    elapsed = time.perf_counter() - started
+    return {
+        "batch_rows_per_s": requests * size / elapsed,
+        "batch_1000_api_ms": elapsed / requests * 1000,
+    }
+
+
+def load(stack: Stack, clients: int, seconds: float, max_requests: int) -> dict[str, float]:
+    """Many keep-alive clients at once; count non-2xx, lost and mixed-up answers."""
+    learner = LinearLearner.load(stack.models_dir / "housing")
+    counts = {"requests": 0, "non_2xx": 0, "lost": 0, "mixed": 0}
+    latencies: list[float] = []
+    lock = threading.Lock()
+    deadline = time.monotonic() + seconds
+
+    def client(worker: int) -> None:
+        connection = http.client.HTTPConnection("127.0.0.1", stack.api_port, timeout=30)
+        i = worker
+        while time.monotonic() < deadline:
+            with lock:
+                if counts["requests"] >= max_requests:
+                    return
+                counts["requests"] += 1
+            instance = house(i)
+            i += clients
+            started = time.perf_counter()
+            try:
+                status, body = _post(connection, json.dumps(instance).encode())
+            except (OSError, http.client.HTTPException):
+                with lock:
+                    counts["lost"] += 1
+                connection = http.client.HTTPConnection("127.0.0.1", stack.api_port, timeout=30)
+                continue
+            elapsed = (time.perf_counter() - started) * 1000
+            mixed = False
+            if status == 200:
+                score = json.loads(body)["predictions"][0]["score"]
+                mixed = abs(score - expected_score(learner, instance)) > 1e-6 * max(1.0, abs(score))
+            with lock:
+                latencies.append(elapsed)
+                counts["non_2xx"] += status >= 300
+                counts["mixed"] += mixed
+
+    threads = [threading.Thread(target=client, args=(w,)) for w in range(clients)]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.perf_counter() - started
+    return {
+        "load_clients": clients,
+        "load_seconds": elapsed,
+        "load_requests": counts["requests"],
+        "load_rps": counts["requests"] / elapsed,
+        "load_p50_ms": statistics.median(latencies) if latencies else 0.0,
+        "load_p99_ms": percentile(latencies, 0.99) if latencies else 0.0,
+        "load_non_2xx": counts["non_2xx"],
+        "load_lost": counts["lost"],
+        "load_mixed": counts["mixed"],
+    }
+
+
+def run(stack: Stack, quick: bool = False) -> dict[str, float]:
+    results: dict[str, float] = {}
+    results.update(single_latency(stack, 300 if quick else 2000))
+    results.update(floor_latency(stack, 300 if quick else 2000))
+    results["single_over_floor"] = results["single_p50_ms"] / results["floor_p50_ms"]
+    results.update(batch_throughput(stack, 5 if quick else 30))
+    results.update(load(stack, clients=16, seconds=5 if quick else 30, max_requests=200_000))
+    return results
+
+
+__all__ = ["run", "Path"]

@@ -1,0 +1,286 @@
+"""The endpoint emulator under load: throughput and latency beside a do-nothing server.
+
+Run ``python bench/emulator_bench.py`` (or ``run()`` from ``make bench``). It trains a small
+regressor into a temporary models directory, serves it with the emulator on a free port and
+measures:
+
+* 8 concurrent keep-alive clients, each its own process (so the clients' GIL doesn't cap
+  the server), sending single-row CSV invocations for a fixed time: requests/s, p50/p99
+  latency, and requests lost (errors, non-200 answers, or an answer that isn't the one
+  expected for that row);
+* the same load against a do-nothing HTTP server on loopback, the floor this machine sets;
+* one 1,000-row CSV invocation, median latency of several.
+
+``BENCH_QUICK=1`` shortens the load runs to a second for a smoke check.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import http.client
+import json
+import multiprocessing
+import os
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:  # run as a script from the project root
+    sys.path.insert(0, str(ROOT))
+
+CLIENTS = 8
+DURATION_S = 5.0
+N_FEATURES = 13
+BATCH_ROWS = 1000
+BATCH_REPEATS = 30
+ENDPOINT = "bench-housing"
+PATH = f"/endpoints/{ENDPOINT}/invocations"
+ROWS_PER_CLIENT = 32
+
+
+def percentile(samples: list[float], share: float) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))] if ordered else float("nan")
+
+
+# --- load clients (each in its own process) ---------------------------------------------------
+
+
+def _client(
+    port: int,
+    cases: list[tuple[bytes, bytes | None]],
+    start: Any,
+    duration: float,
+    results: Any,
+) -> None:
+    """Send ``cases`` round-robin on one keep-alive connection until the time is up."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    headers = {"Content-Type": "text/csv", "Accept": "application/json"}
+    latencies: list[float] = []
+    lost = 0
+    for body, _ in cases[:3]:  # warm the connection before the clock starts
+        connection.request("POST", PATH, body, headers)
+        connection.getresponse().read()
+    start.wait()
+    began = time.perf_counter()
+    deadline = began + duration
+    index = 0
+    while True:
+        body, expected = cases[index % len(cases)]
+        index += 1
+        sent = time.perf_counter()
+        if sent >= deadline:
+            break
+        try:
+            connection.request("POST", PATH, body, headers)
+            response = connection.getresponse()
+            answer = response.read()
+            if response.status != 200 or (expected is not None and answer != expected):
+                lost += 1
+                continue
+        except (OSError, http.client.HTTPException):
+            lost += 1
+            connection.close()
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+            continue
+        latencies.append((time.perf_counter() - sent) * 1000)
+    connection.close()
+    results.put({"latencies": latencies, "lost": lost, "elapsed": time.perf_counter() - began})
+
+
+def load(
+    port: int, cases: list[list[tuple[bytes, bytes | None]]], duration: float
+) -> dict[str, float]:
+    """Run one client process per entry of ``cases`` against ``port``; aggregate."""
+    context = multiprocessing.get_context("spawn")
+    start = context.Barrier(len(cases))
+    results = context.Queue()
+    processes = [
+        context.Process(target=_client, args=(port, own, start, duration, results), daemon=True)
+        for own in cases
+    ]
+    for process in processes:
+        process.start()
+    outcomes = [results.get(timeout=duration + 120) for _ in processes]
+    for process in processes:
+        process.join(timeout=30)
+    latencies = [value for outcome in outcomes for value in outcome["latencies"]]
+    elapsed = max(outcome["elapsed"] for outcome in outcomes)
+    return {
+        "rps": len(latencies) / elapsed,
+        "p50_ms": statistics.median(latencies) if latencies else float("nan"),
+        "p99_ms": percentile(latencies, 0.99),
+        "max_ms": max(latencies, default=float("nan")),
+        "lost": float(sum(outcome["lost"] for outcome in outcomes)),
+        "requests": float(len(latencies)),
+    }
+
+
+# --- a do-nothing HTTP server: the floor ------------------------------------------------------
+
+
+class _NullProtocol(asyncio.Protocol):
+    """Answers every request with the same small 200, parsing only what framing needs."""
+
+    ANSWER = (
+        b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 33\r\n\r\n"
+        b'{"predictions": [{"score": 1.0}]}'
+    )
+
+    def __init__(self) -> None:
+        self.buffer = bytearray()
+        self.transport: asyncio.Transport | None = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        assert isinstance(transport, asyncio.Transport)
+        self.transport = transport
+
+    def data_received(self, data: bytes) -> None:
+        self.buffer += data
+        while (end := self.buffer.find(b"\r\n\r\n")) >= 0:
+            head = bytes(self.buffer[:end]).lower()
+            length = 0
+            if (at := head.find(b"content-length:")) >= 0:
+                length = int(head[at + 15 :].split(b"\r\n", 1)[0])
+            if len(self.buffer) < end + 4 + length:
+                return
+            del self.buffer[: end + 4 + length]
+            assert self.transport is not None
+            self.transport.write(self.ANSWER)
+
+
+@contextmanager
+def null_server() -> Iterator[int]:
+    """A do-nothing HTTP/1.1 server on a free loopback port, in a background thread."""
+    loop = asyncio.new_event_loop()
+    ready = threading.Event()
+    stop = asyncio.Event()
+    port_box: list[int] = []
+
+    async def serve() -> None:
+        server = await loop.create_server(_NullProtocol, "127.0.0.1", 0)
+        port_box.append(server.sockets[0].getsockname()[1])
+        ready.set()
+        await stop.wait()
+        server.close()
+
+    thread = threading.Thread(target=loop.run_until_complete, args=(serve(),), daemon=True)
+    thread.start()
+    ready.wait()
+    try:
+        yield port_box[0]
+    finally:
+        loop.call_soon_threadsafe(stop.set)
+        thread.join()
+        loop.close()
+
+
+# --- the run ----------------------------------------------------------------------------------
+
+
+def _train(models_dir: Path) -> Any:
+    import numpy as np
+
+    from training.linear_learner import LinearLearner
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(500, N_FEATURES))
+    y = X @ rng.normal(size=N_FEATURES) + 3.0
+    learner = LinearLearner(predictor_type="regressor", epochs=5, seed=0).fit(X, y)
+    learner.save(models_dir / ENDPOINT)
+    return learner
+
+
+def _csv(rows: Any) -> bytes:
+    return "\n".join(",".join(repr(float(value)) for value in row) for row in rows).encode()
+
+
+def _cases(learner: Any) -> list[list[tuple[bytes, bytes | None]]]:
+    """Per client, distinct rows with the exact answer each must get back."""
+    import numpy as np
+
+    rng = np.random.default_rng(1)
+    cases = []
+    for _ in range(CLIENTS):
+        rows = np.round(rng.normal(size=(ROWS_PER_CLIENT, N_FEATURES)), 4)
+        own: list[tuple[bytes, bytes | None]] = []
+        for row in rows:
+            expected = json.dumps({"predictions": learner.predict(row.reshape(1, -1))}).encode()
+            own.append((_csv([row]), expected))
+        cases.append(own)
+    return cases
+
+
+def _batch_latency(port: int, learner: Any) -> float:
+    import numpy as np
+
+    rows = np.round(np.random.default_rng(2).normal(size=(BATCH_ROWS, N_FEATURES)), 4)
+    body = _csv(rows)
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    samples = []
+    for attempt in range(BATCH_REPEATS + 3):
+        started = time.perf_counter()
+        connection.request("POST", PATH, body, {"Content-Type": "text/csv"})
+        response = connection.getresponse()
+        answer = response.read()
+        if attempt >= 3:  # the first few warm up caches
+            samples.append((time.perf_counter() - started) * 1000)
+        if response.status != 200 or len(json.loads(answer)["predictions"]) != BATCH_ROWS:
+            raise RuntimeError(f"the 1,000-row invocation failed: {response.status}")
+    connection.close()
+    return statistics.median(samples)
+
+
+def run(duration: float | None = None) -> dict[str, float]:
+    """Measure and return the numbers ``make bench`` merges (see the module docstring)."""
+    from training.emulator import Emulator
+
+    if duration is None:
+        duration = 1.0 if os.environ.get("BENCH_QUICK") == "1" else DURATION_S
+    with tempfile.TemporaryDirectory() as temp:
+        models_dir = Path(temp)
+        learner = _train(models_dir)
+        cases = _cases(learner)
+        with Emulator(models_dir, port=0, log=None) as emulator:
+            emulator_load = load(emulator.port, cases, duration)
+            batch_ms = _batch_latency(emulator.port, learner)
+    with null_server() as port:
+        floor = load(port, [[(body, None) for body, _ in own] for own in cases], duration)
+    return {
+        "emulator_rps": emulator_load["rps"],
+        "emulator_p50_ms": emulator_load["p50_ms"],
+        "emulator_p99_ms": emulator_load["p99_ms"],
+        "emulator_max_ms": emulator_load["max_ms"],
+        "emulator_lost": emulator_load["lost"],
+        "null_server_rps": floor["rps"],
+        "null_server_p99_ms": floor["p99_ms"],
+        "batch_1000_ms": batch_ms,
+    }
+
+
+def main() -> int:
+    results = run()
+    print(f"\n{'emulator, ' + str(CLIENTS) + ' keep-alive clients':<44}{'value':>12}  bar")
+    bars = {
+        "emulator_rps": (">= 1,500", results["emulator_rps"] >= 1500),
+        "emulator_p99_ms": ("< 10", results["emulator_p99_ms"] < 10),
+        "emulator_lost": ("0", results["emulator_lost"] == 0),
+        "batch_1000_ms": ("< 10", results["batch_1000_ms"] < 10),
+    }
+    for key, value in results.items():
+        description, met = bars.get(key, ("", True))
+        verdict = f"{description}  {'ok' if met else 'MISSED'}" if description else ""
+        print(f"{key:<44}{value:>12,.2f}  {verdict}")
+    print(json.dumps(results, indent=2))
+    return 0 if all(met for _, met in bars.values()) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

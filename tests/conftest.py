@@ -1,0 +1,76 @@
+"""Shared fixtures: models trained once per run, the real local endpoint, the app's test client."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import boto3
+import pytest
+from chalice.test import Client
+
+import app as app_module
+from chalicelib.config import Settings
+from chalicelib.endpoint import create_runtime_client
+from training.local_workflow import train
+from training.settings import LocalSettings
+
+
+def test_session() -> boto3.session.Session:
+    # Explicit fake credentials: nothing in a test may look for real ones.
+    return boto3.session.Session(
+        aws_access_key_id="testing", aws_secret_access_key="testing", region_name="us-east-1"
+    )
+
+
+test_session.__test__ = False  # type: ignore[attr-defined]
+
+
+@pytest.fixture(scope="session")
+def models_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The three models, trained with the project's recipes into a temporary folder."""
+    directory = tmp_path_factory.mktemp("models")
+    train(
+        ["rainfall", "housing", "credit"], LocalSettings(models_dir=directory), only_missing=False
+    )
+    return directory
+
+
+@pytest.fixture(scope="session")
+def emulator(models_dir: Path) -> Iterator[object]:
+    """The real local SageMaker endpoint on a free loopback port."""
+    from training.emulator import Emulator
+
+    with Emulator(models_dir, host="127.0.0.1", port=0, log=None) as running:
+        yield running
+
+
+def configure_app(settings: Settings) -> None:
+    app_module.configure(settings, lambda s: create_runtime_client(s, test_session()))
+
+
+@pytest.fixture
+def api(emulator: object) -> Iterator[Client]:
+    """The app, through Chalice's test client, calling the local endpoint over loopback."""
+    configure_app(Settings(runtime_url=emulator.url, max_attempts=1))  # type: ignore[attr-defined]
+    with Client(app_module.app) as client:
+        yield client
+
+
+@pytest.fixture(scope="session")
+def api_url(emulator: object) -> Iterator[str]:
+    """The app served over HTTP on a free loopback port, as ``make serve`` serves it."""
+    import threading
+
+    from training import local_api
+
+    app, config = local_api.load_app()
+    server = local_api.create_server(app, config, "127.0.0.1", 0)
+    thread = threading.Thread(target=server.server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server.server_address[1]}"
+    finally:
+        server.server.shutdown()
+        server.server.server_close()
+        thread.join()

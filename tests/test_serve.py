@@ -1,0 +1,115 @@
+"""``make serve``'s command, run as a user runs it: trains, serves, answers, stops on Ctrl-C."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from chalicelib.catalog import CATALOG
+from training.examples import EXAMPLES
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory):
+    env = {
+        **os.environ,
+        "MODELS_DIR": str(tmp_path_factory.mktemp("served-models")),
+        "API_PORT": "0",
+        "EMULATOR_PORT": "0",
+        "PYTHONUNBUFFERED": "1",
+    }
+    process = subprocess.Popen(
+        [sys.executable, "-m", "training", "serve", "--api"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    output = []
+    for line in process.stdout:
+        output.append(line)
+        if line.startswith("Ctrl-C stops both"):
+            break
+    else:
+        pytest.fail("serve exited early:\n" + "".join(output))
+    port = re.search(r"the API on http://127\.0\.0\.1:(\d+)", "".join(output)).group(1)
+    yield process, int(port), output, Path(env["MODELS_DIR"])
+    if process.poll() is None:
+        process.kill()
+        process.wait()
+
+
+def post(port, path, instance):
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        connection.request("POST", path, json.dumps(instance), {"Content-Type": "application/json"})
+        response = connection.getresponse()
+        return response.status, json.loads(response.read())
+    finally:
+        connection.close()
+
+
+def test_serve_trains_the_missing_models_with_visible_progress(served):
+    _, _, output, models_dir = served
+    text = "".join(output)
+    assert "epoch  1/" in text
+    assert sorted(p.name for p in models_dir.iterdir()) == ["credit", "housing", "rainfall"]
+
+
+def test_serve_prints_ready_to_paste_curl_examples(served):
+    _, port, output, _ = served
+    assert f"curl -s http://127.0.0.1:{port}/housing" in "".join(output)
+
+
+@pytest.mark.parametrize("model", list(CATALOG))
+def test_every_route_answers_over_http(served, model):
+    _, port, _, _ = served
+    status, body = post(port, f"/{model}", EXAMPLES[model])
+    assert status == 200
+    assert body["model"] == model and len(body["predictions"]) == 1
+
+
+def test_concurrent_clients_each_get_the_answer_to_their_own_request(served):
+    from training.linear_learner import LinearLearner
+
+    _, port, _, models_dir = served
+    spec = CATALOG["housing"]
+    learner = LinearLearner.load(models_dir / "housing")
+    mismatches = []
+
+    def client(worker):
+        for i in range(25):
+            house = {**EXAMPLES["housing"], "rm": 4 + worker * 0.3 + i * 0.01}
+            _, body = post(port, "/housing", house)
+            row = spec.encode(spec.instance_model.model_validate(house))
+            expected = learner.predict(np.array([row]))[0]["score"]
+            if abs(body["predictions"][0]["score"] - expected) > 1e-9 * max(1, abs(expected)):
+                mismatches.append((worker, i))
+
+    threads = [threading.Thread(target=client, args=(w,)) for w in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert mismatches == []
+
+
+def test_ctrl_c_stops_both_servers_cleanly(served):
+    process, _, _, _ = served
+    process.send_signal(signal.SIGINT)
+    rest = process.communicate(timeout=30)[0]
+    assert process.returncode in (0, 130)
+    assert "Traceback" not in rest

@@ -1,0 +1,282 @@
+"""Every call into the SageMaker Python SDK v2 lives here, and nowhere else.
+
+The design keeps the SDK in one module so that a move to v3 (which dropped ``LinearLearner``
+and ``record_set``) stays local. What goes through the SDK:
+
+- a split encoded as RecordIO-protobuf float32 (``write_numpy_to_dense_tensor``) and
+  uploaded (``S3Uploader``);
+- a Linear Learner training job on the ``train``, ``validation`` and ``test`` channels
+  (``LinearLearner.fit`` with ``RecordSet`` channels);
+- a model (``LinearLearnerModel.create``), an endpoint configuration, and an endpoint
+  created or moved to a new configuration (``Session.create_endpoint_config``,
+  ``create_endpoint``, ``update_endpoint``).
+
+Nothing here waits: the SDK's own waiters poll without a time limit and print dots, so the
+caller polls with ``waiting.wait_until`` instead (a timeout, a progress line, a sleep seam for
+tests). Describing, listing, tagging and deleting are plain boto3, in ``resources.py``.
+
+Import side effects, both deliberate: the SDK's "v2 is on a path of deprecation" notice is
+silenced (the design pins v2 on purpose; the notice would otherwise print on every command),
+and its INFO lines about the SDK defaults file are quieted. Nothing else about logging or
+warnings is touched.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import warnings
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from training.aws.errors import InvalidSetting
+from training.aws.settings import Hosting, RealTime
+
+logging.getLogger("sagemaker.config").setLevel(logging.WARNING)
+logging.getLogger("sagemaker.deprecations").setLevel(logging.ERROR)
+
+
+@contextmanager
+def _v2_notice_silenced() -> Iterator[None]:
+    # The SDK warns (FutureWarning) on import and on the first estimator, model or predictor
+    # made; only that notice is ignored, and only around the SDK calls below.
+    with warnings.catch_warnings():
+        warnings.filterwarnings(
+            "ignore", category=FutureWarning, message=r".*SageMaker Python SDK v2"
+        )
+        yield
+
+
+with _v2_notice_silenced():
+    import sagemaker
+    from sagemaker import image_uris
+    from sagemaker.amazon.amazon_estimator import RecordSet
+    from sagemaker.amazon.common import write_numpy_to_dense_tensor
+    from sagemaker.amazon.hyperparameter import Hyperparameter
+    from sagemaker.amazon.linear_learner import LinearLearner, LinearLearnerModel
+    from sagemaker.inputs import TrainingInput
+    from sagemaker.s3 import S3Uploader
+    from sagemaker.serverless import ServerlessInferenceConfig
+
+RECORDIO = "application/x-recordio-protobuf"
+RECORDS_OBJECT = "records.pbr"
+
+
+@dataclass(frozen=True)
+class Channel:
+    """One uploaded split: where it is and what the training job needs to know of it."""
+
+    s3_uri: str
+    num_records: int
+    feature_dim: int
+
+
+@dataclass(frozen=True)
+class TrainingRequest:
+    """One training job, as the caller wants it; ``hyperparameters`` use SageMaker's names."""
+
+    job_name: str
+    role_arn: str
+    instance_type: str
+    hyperparameters: Mapping[str, Any]
+    channels: Mapping[str, Channel]
+    output_path: str
+    data_location: str
+    tags: list[dict[str, str]] = field(default_factory=list)
+    # A runaway job stops and stops billing; these datasets train in a few minutes.
+    max_run_seconds: int = 3600
+
+
+class _RecordIOChannel(RecordSet):  # type: ignore[misc]
+    """A ``RecordSet`` whose channel also declares its content type.
+
+    The SDK's ``RecordSet`` leaves ``ContentType`` out; Linear Learner then assumes
+    RecordIO-protobuf, but saying so makes the job's input explicit and checkable.
+    """
+
+    def records_s3_input(self) -> Any:
+        return TrainingInput(
+            self.s3_data,
+            distribution=self.distribution,
+            s3_data_type=self.s3_data_type,
+            content_type=RECORDIO,
+        )
+
+
+def encode_split(features: np.ndarray, labels: np.ndarray) -> bytes:
+    """Rows and labels as RecordIO-protobuf, float32, the only type Linear Learner reads."""
+    buffer = io.BytesIO()
+    write_numpy_to_dense_tensor(
+        buffer, np.asarray(features, dtype=np.float32), np.asarray(labels, dtype=np.float32)
+    )
+    return buffer.getvalue()
+
+
+def linear_learner_image(region: str) -> str:
+    """The region's Linear Learner container image, as the SDK knows it."""
+    try:
+        with _v2_notice_silenced():
+            uri: str = image_uris.retrieve(
+                LinearLearner.repo_name, region, version=LinearLearner.repo_version
+            )
+    except ValueError:
+        raise InvalidSetting(
+            f"--region {region!r}: SageMaker has no Linear Learner image there; pick a region "
+            "where SageMaker runs (us-east-1, eu-west-1, ...)"
+        ) from None
+    return uri
+
+
+def _split_hyperparameters(hyperparameters: Mapping[str, Any]) -> tuple[dict[str, Any], int | None]:
+    # mini_batch_size is an argument of fit(), not of the estimator, in the SDK.
+    constructor = {k: v for k, v in hyperparameters.items() if k != "mini_batch_size"}
+    unknown = sorted(
+        name
+        for name in constructor
+        if not isinstance(LinearLearner.__dict__.get(name), Hyperparameter)
+    )
+    if unknown:
+        raise InvalidSetting(f"not Linear Learner hyperparameters: {', '.join(unknown)}")
+    mini_batch_size = hyperparameters.get("mini_batch_size")
+    return constructor, None if mini_batch_size is None else int(mini_batch_size)
+
+
+class SageMakerBackend:
+    """The SDK bound to one boto3 session (and optionally a given SageMaker client).
+
+    Making one does no I/O; the SDK session is created on first use.
+    """
+
+    def __init__(self, boto_session: Any, sagemaker_client: Any = None) -> None:
+        self._boto_session = boto_session
+        self._sagemaker_client = sagemaker_client
+        self._session: Any = None
+
+    @property
+    def session(self) -> Any:
+        if self._session is None:
+            session = sagemaker.Session(
+                boto_session=self._boto_session, sagemaker_client=self._sagemaker_client
+            )
+            # Settings come from flags and the environment only (settings.py): the SDK's
+            # defaults files could add tags, VPC or KMS settings behind the user's back, so
+            # the defaults it just read are dropped. (Passing a minimal config instead costs
+            # a JSON-schema validation, ~0.2 s, on each of the SDK's many lookups.)
+            session.sagemaker_config = {}
+            self._session = session
+        return self._session
+
+    def upload_split(self, features: np.ndarray, labels: np.ndarray, channel_uri: str) -> Channel:
+        """Encode one split and upload it as the one object under ``channel_uri`` (a prefix).
+
+        The object's name is fixed, so training again replaces the data instead of adding
+        to what the channel reads.
+        """
+        if not channel_uri.endswith("/"):
+            channel_uri += "/"
+        S3Uploader.upload_bytes(
+            encode_split(features, labels),
+            channel_uri + RECORDS_OBJECT,
+            sagemaker_session=self.session,
+        )
+        return Channel(channel_uri, num_records=len(labels), feature_dim=int(features.shape[1]))
+
+    def start_training(self, request: TrainingRequest) -> None:
+        """Create the training job and return at once; the caller waits for it."""
+        constructor, mini_batch_size = _split_hyperparameters(request.hyperparameters)
+        records = [
+            _RecordIOChannel(
+                channel.s3_uri,
+                num_records=channel.num_records,
+                feature_dim=channel.feature_dim,
+                s3_data_type="S3Prefix",
+                channel=name,
+                # Validation must be FullyReplicated; with one object per channel, sharding
+                # the others would only starve a second instance.
+                distribution="FullyReplicated",
+            )
+            for name, channel in request.channels.items()
+        ]
+        with _v2_notice_silenced():
+            estimator = LinearLearner(
+                role=request.role_arn,
+                instance_count=1,
+                instance_type=request.instance_type,
+                sagemaker_session=self.session,
+                output_path=request.output_path,
+                # Given no data location, the SDK looks up (and creates, if missing) its
+                # default bucket, sagemaker-<region>-<account>: a bucket nobody asked for.
+                data_location=request.data_location,
+                tags=request.tags,
+                max_run=request.max_run_seconds,
+                # No Debugger hook or profiler: they add rules (processing jobs) to every
+                # training job, which this small linear model does not need.
+                debugger_hook_config=False,
+                disable_profiler=True,
+                **constructor,
+            )
+            estimator.fit(
+                records,
+                mini_batch_size=mini_batch_size,
+                wait=False,
+                logs=False,
+                job_name=request.job_name,
+            )
+
+    def create_model(
+        self,
+        name: str,
+        model_data: str,
+        role_arn: str,
+        hosting: Hosting,
+        tags: list[dict[str, str]],
+    ) -> None:
+        """A SageMaker model: the region's Linear Learner image serving ``model_data``."""
+        with _v2_notice_silenced():
+            model = LinearLearnerModel(
+                model_data, role=role_arn, sagemaker_session=self.session, name=name
+            )
+            if isinstance(hosting, RealTime):
+                model.create(instance_type=hosting.instance_type, tags=tags)
+            else:
+                model.create(
+                    serverless_inference_config=ServerlessInferenceConfig(
+                        memory_size_in_mb=hosting.memory_mb,
+                        max_concurrency=hosting.max_concurrency,
+                    ),
+                    tags=tags,
+                )
+
+    def create_endpoint_config(
+        self, name: str, model_name: str, hosting: Hosting, tags: list[dict[str, str]]
+    ) -> None:
+        """One variant serving ``model_name`` on instances, or serverless."""
+        if isinstance(hosting, RealTime):
+            self.session.create_endpoint_config(
+                name,
+                model_name=model_name,
+                initial_instance_count=hosting.instance_count,
+                instance_type=hosting.instance_type,
+                tags=tags,
+            )
+        else:
+            self.session.create_endpoint_config(
+                name,
+                model_name=model_name,
+                serverless_inference_config_dict={
+                    "MemorySizeInMB": hosting.memory_mb,
+                    "MaxConcurrency": hosting.max_concurrency,
+                },
+                tags=tags,
+            )
+
+    def create_endpoint(self, name: str, config_name: str, tags: list[dict[str, str]]) -> None:
+        self.session.create_endpoint(name, config_name, tags=tags, wait=False)
+
+    def update_endpoint(self, name: str, config_name: str) -> None:
+        """Move a live endpoint to a new configuration; it serves the old one meanwhile."""
+        self.session.update_endpoint(name, config_name, wait=False)

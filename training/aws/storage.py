@@ -1,0 +1,67 @@
+"""The S3 side of the AWS target: checking the bucket before anything is sent, purging data.
+
+Uploads go through the SDK (``sagemaker_backend``); this module only asks S3 whether the
+bucket can be used, and removes what the project put under its prefix.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from training.aws.errors import BucketProblem
+
+
+class Storage:
+    """One boto3 ``s3`` client's view of the project's bucket."""
+
+    def __init__(self, client: Any) -> None:
+        self._client = client
+
+    def check_bucket(self, bucket: str, region: str) -> None:
+        """Raise ``BucketProblem`` unless the bucket exists, is reachable and is in ``region``."""
+        try:
+            answer = self._client.head_bucket(Bucket=bucket)
+        except ClientError as error:
+            code = str(error.response.get("Error", {}).get("Code", ""))
+            headers = error.response.get("ResponseMetadata", {}).get("HTTPHeaders", {})
+            if code in ("404", "NoSuchBucket", "NotFound"):
+                raise BucketProblem(
+                    f"bucket {bucket!r} does not exist: create it with "
+                    f"`aws s3 mb s3://{bucket} --region {region}` or pass another --bucket"
+                ) from None
+            if code in ("403", "AccessDenied"):
+                raise BucketProblem(
+                    f"no access to bucket {bucket!r}: it belongs to another account, or your "
+                    "credentials lack s3:ListBucket on it"
+                ) from None
+            if code in ("301", "PermanentRedirect"):
+                elsewhere = headers.get("x-amz-bucket-region", "another region")
+                raise BucketProblem(_wrong_region(bucket, elsewhere, region)) from None
+            raise
+        headers = answer.get("ResponseMetadata", {}).get("HTTPHeaders", {})
+        located = answer.get("BucketRegion") or headers.get("x-amz-bucket-region")
+        if located and located != region:
+            raise BucketProblem(_wrong_region(bucket, located, region))
+
+    def delete_prefix(self, bucket: str, prefix: str) -> int:
+        """Delete every object under ``prefix/``; returns how many there were."""
+        removed = 0
+        pages = self._client.get_paginator("list_objects_v2").paginate(
+            Bucket=bucket, Prefix=prefix.rstrip("/") + "/"
+        )
+        for page in pages:
+            keys = [{"Key": item["Key"]} for item in page.get("Contents", [])]
+            if keys:
+                # A listing page holds at most 1000 keys, DeleteObjects' own limit.
+                self._client.delete_objects(Bucket=bucket, Delete={"Objects": keys, "Quiet": True})
+                removed += len(keys)
+        return removed
+
+
+def _wrong_region(bucket: str, located: str, region: str) -> str:
+    return (
+        f"bucket {bucket!r} is in {located}, but the region is {region}: SageMaker reads "
+        f"training data from its own region; pass --region {located} or a bucket in {region}"
+    )

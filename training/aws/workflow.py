@@ -1,0 +1,438 @@
+"""The AWS commands, ``train``, ``deploy``, ``delete`` and ``status``, as plain functions.
+
+Each takes an ``Aws``: the settings plus every client and seam it talks to, so the CLI
+passes real ones and tests pass moto-backed or Stubber-backed clients, a fake clock and a
+list to print into. Long waits (a training job, an endpoint) start everything first and then
+wait for each, so three models take about as long as one.
+
+The four commands share one module, a little over 400 lines, because they share ``Aws`` and
+the few helpers that describe hosting and cost; each reads top to bottom on its own.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from functools import partial
+from pathlib import Path
+
+from chalicelib.catalog import CATALOG
+from training import datasets
+from training.aws import chalice_stage, naming, pricing
+from training.aws.errors import (
+    DeploymentFailed,
+    EndpointProblem,
+    InvalidSetting,
+    NotTrained,
+    TrainingFailed,
+)
+from training.aws.resources import Endpoint, SageMakerResources
+from training.aws.sagemaker_backend import SageMakerBackend, TrainingRequest, linear_learner_image
+from training.aws.scaling import EndpointScaling
+from training.aws.settings import (
+    DEFAULT_DEPLOY_TIMEOUT_MINUTES,
+    DEFAULT_TRAIN_TIMEOUT_MINUTES,
+    AwsSettings,
+    Hosting,
+    RealTime,
+    Serverless,
+)
+from training.aws.state import TrainingRecord, TrainingStore
+from training.aws.storage import Storage
+from training.aws.waiting import Observation, wait_until
+from training.recipes import HYPERPARAMETERS
+
+CHANNELS = ("train", "validation", "test")
+_BUSY = ("Creating", "Updating", "SystemUpdating", "RollingBack", "Deleting")
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class Aws:
+    """What a command works with; nothing here makes an AWS call when created."""
+
+    settings: AwsSettings
+    backend: SageMakerBackend
+    sagemaker: SageMakerResources
+    scaling: EndpointScaling
+    storage: Storage
+    store: TrainingStore
+    out: Callable[[str], None] = print
+    sleep: Callable[[float], None] = time.sleep
+    clock: Callable[[], float] = time.monotonic
+    now: Callable[[], datetime] = _utcnow
+    chalice_dir: Path = field(default=chalice_stage.CHALICE_DIR)
+
+    @property
+    def region(self) -> str:
+        assert self.settings.region is not None, "settings.require('region') comes first"
+        return self.settings.region
+
+
+def describe_hosting(hosting: Hosting | None) -> str:
+    if isinstance(hosting, RealTime):
+        return f"{hosting.instance_count} x {hosting.instance_type}"
+    if isinstance(hosting, Serverless):
+        return f"serverless {hosting.memory_mb} MB, up to {hosting.max_concurrency} at once"
+    return "unknown"
+
+
+def describe_cost(cost: float | None, hosting: Hosting | None) -> str:
+    if cost is not None:
+        return f"~${cost:.3f}/h"
+    return "per request" if isinstance(hosting, Serverless) else "price unknown"
+
+
+# ---- train -----------------------------------------------------------------------------
+
+
+def train(aws: Aws, models: list[str], only_missing: bool = False) -> list[TrainingRecord]:
+    """Upload each model's splits, start its training job, wait for all, record each result."""
+    s = aws.settings
+    s.require("region", "bucket", "role_arn")
+    assert s.bucket is not None and s.role_arn is not None
+    linear_learner_image(aws.region)  # an unknown region fails here, before any upload
+    aws.storage.check_bucket(s.bucket, aws.region)
+    cost = describe_cost(pricing.instance_hourly_cost(s.training_instance_type), None)
+
+    started: list[tuple[str, str, dict[str, str]]] = []
+    for model in models:
+        if only_missing and aws.store.load(model) is not None:
+            aws.out(f"{model}: already trained ({aws.store.path(model)}); skipped")
+            continue
+        dataset = datasets.load(model)
+        base = f"s3://{s.bucket}/{naming.data_prefix(s.prefix, model)}"
+        channels = {
+            name: aws.backend.upload_split(split.X, split.y, f"{base}/{name}/")
+            for name, split in zip(
+                CHANNELS, (dataset.train, dataset.validation, dataset.test), strict=True
+            )
+        }
+        aws.out(f"{model}: uploaded {', '.join(channels)} to {base}/ (RecordIO-protobuf)")
+        job = naming.training_job_name(model, aws.now())
+        aws.backend.start_training(
+            TrainingRequest(
+                job_name=job,
+                role_arn=s.role_arn,
+                instance_type=s.training_instance_type,
+                hyperparameters=HYPERPARAMETERS[model],
+                channels=channels,
+                output_path=f"{base}/output",
+                data_location=f"{base}/",
+                tags=naming.tags(model),
+            )
+        )
+        aws.out(
+            f"{model}: started training job {job} on {s.training_instance_type} ({cost} while it runs)"
+        )
+        started.append((model, job, {name: c.s3_uri for name, c in channels.items()}))
+
+    records, failures = [], []
+    for model, job, channels_used in started:
+        seen = wait_until(
+            f"{model}: training job {job}",
+            partial(_training_observation, aws.sagemaker, job),
+            ("Completed", "Failed", "Stopped"),
+            timeout=s.timeout_seconds(DEFAULT_TRAIN_TIMEOUT_MINUTES),
+            interval=s.poll_seconds,
+            report=aws.out,
+            sleep=aws.sleep,
+            clock=aws.clock,
+            hint=f"stop it with `aws sagemaker stop-training-job --training-job-name {job}`, "
+            "or give it more --timeout-minutes next time",
+        )
+        described = aws.sagemaker.training_job(job)
+        if seen.status != "Completed":
+            failures.append(
+                f"training job {job} {seen.status}: {described.failure_reason or 'no reason given'}"
+                f" (log: CloudWatch group /aws/sagemaker/TrainingJobs, streams {job}/...)"
+            )
+            continue
+        record = TrainingRecord(
+            model=model,
+            region=aws.region,
+            job_name=job,
+            model_data=described.model_data,
+            image_uri=described.image_uri,
+            channels=channels_used,
+            hyperparameters=described.hyperparameters,
+            finished_at=aws.now().isoformat(timespec="seconds"),
+        )
+        path = aws.store.save(record)
+        aws.out(f"{model}: model artifact {record.model_data} (recorded in {path})")
+        records.append(record)
+    if failures:
+        raise TrainingFailed("; ".join(failures))
+    return records
+
+
+def _training_observation(resources: SageMakerResources, job: str) -> Observation:
+    described = resources.training_job(job)
+    return Observation(described.status, described.secondary_status)
+
+
+# ---- deploy ----------------------------------------------------------------------------
+
+
+def deploy(aws: Aws, models: list[str], write_chalice_config: bool = False) -> None:
+    """Create each model's endpoint, or move an existing one to the newly trained model."""
+    s = aws.settings
+    s.require("region", "role_arn")
+    assert s.role_arn is not None
+    hosting = s.hosting
+    plans = []
+    for model in models:
+        record = aws.store.load(model)
+        if record is None:
+            raise NotTrained(
+                f"no training job recorded for {model} in {aws.store.path(model)}: run "
+                f"`python -m training train {model} --target aws` first"
+            )
+        if record.region != aws.region:
+            raise InvalidSetting(
+                f"{model} was trained in {record.region}, but the region is {aws.region}: "
+                f"pass --region {record.region}, or train again in {aws.region}"
+            )
+        endpoint = naming.endpoint_name(model, s.stage)
+        existing = aws.sagemaker.endpoint(endpoint)
+        if existing is not None:
+            _check_can_update(aws, model, existing, hosting)
+        plans.append((model, record, endpoint, existing))
+
+    cost = describe_cost(pricing.hourly_cost(hosting), hosting)
+    waiting = []
+    for model, record, endpoint, existing in plans:
+        version = naming.version_name(model, s.stage, aws.now())
+        tags = naming.tags(model, s.stage)
+        aws.backend.create_model(version, record.model_data, s.role_arn, hosting, tags)
+        aws.backend.create_endpoint_config(version, version, hosting, tags)
+        if existing is None:
+            aws.backend.create_endpoint(endpoint, version, tags)
+            aws.out(f"{model}: creating endpoint {endpoint} ({describe_hosting(hosting)}, {cost})")
+        else:
+            # An instance-type change fails while the variant is registered for autoscaling.
+            if aws.scaling.disable(endpoint):
+                aws.out(f"{model}: autoscaling of {endpoint} removed for the update")
+            aws.backend.update_endpoint(endpoint, version)
+            aws.out(
+                f"{model}: updating endpoint {endpoint} to {version} ({describe_hosting(hosting)}, "
+                f"{cost}); it serves the previous model until the update is done"
+            )
+        waiting.append((model, endpoint, version))
+
+    for model, endpoint, version in waiting:
+        _wait_for_endpoint(aws, model, endpoint, version)
+        if s.autoscaling is not None:
+            aws.scaling.enable(endpoint, s.autoscaling)
+            aws.out(
+                f"{model}: autoscaling {s.autoscaling.min_instances}-{s.autoscaling.max_instances}"
+                f" instances at ~{s.autoscaling.invocations_per_instance} invocations per "
+                "instance per minute"
+            )
+    _wire_chalice(aws, write_chalice_config)
+
+
+def _check_can_update(aws: Aws, model: str, existing: Endpoint, hosting: Hosting) -> None:
+    stage = aws.settings.stage
+    delete = f"`python -m training delete {model} --target aws --stage {stage}`"
+    if existing.status in _BUSY:
+        raise EndpointProblem(
+            f"endpoint {existing.name} is {existing.status}: wait until it settles "
+            "(`python -m training status --target aws`) and deploy again"
+        )
+    if existing.status != "InService":
+        reason = f" ({existing.failure_reason})" if existing.failure_reason else ""
+        raise EndpointProblem(
+            f"endpoint {existing.name} is {existing.status}{reason}: remove it with {delete} "
+            "and deploy again"
+        )
+    if isinstance(hosting, Serverless) and isinstance(
+        aws.sagemaker.hosting(existing.config_name), RealTime
+    ):
+        raise EndpointProblem(
+            f"endpoint {existing.name} runs on instances and SageMaker can't turn it "
+            f"serverless in place: remove it with {delete} and deploy again with --serverless"
+        )
+
+
+def _wait_for_endpoint(aws: Aws, model: str, endpoint: str, version: str) -> None:
+    s = aws.settings
+
+    def poll() -> Observation:
+        found = aws.sagemaker.endpoint(endpoint)
+        return Observation("Missing") if found is None else Observation(found.status)
+
+    seen = wait_until(
+        f"{model}: endpoint {endpoint}",
+        poll,
+        ("InService", "Failed", "OutOfService", "Missing"),
+        timeout=s.timeout_seconds(DEFAULT_DEPLOY_TIMEOUT_MINUTES),
+        interval=s.poll_seconds,
+        report=aws.out,
+        sleep=aws.sleep,
+        clock=aws.clock,
+        hint=f"see `python -m training status --target aws`, or remove it with "
+        f"`python -m training delete {model} --target aws --stage {s.stage}`",
+    )
+    found = aws.sagemaker.endpoint(endpoint)
+    logs = f"CloudWatch log group /aws/sagemaker/Endpoints/{endpoint}"
+    if found is None or seen.status != "InService":
+        reason = found.failure_reason if found is not None else "it was deleted meanwhile"
+        raise DeploymentFailed(
+            f"endpoint {endpoint} is {seen.status}: {reason or 'no reason given'} (see {logs}); "
+            f"remove it with `python -m training delete {model} --target aws --stage {s.stage}`"
+        )
+    if found.config_name != version:
+        # A failed update rolls back: InService again, but on the previous configuration.
+        raise DeploymentFailed(
+            f"the update of {endpoint} was rolled back: {found.failure_reason or 'no reason given'}"
+            f" (see {logs}); it still serves {found.config_name}"
+        )
+
+
+def _wire_chalice(aws: Aws, write: bool) -> None:
+    stage = aws.settings.stage
+    if write:
+        changes = chalice_stage.write_stage(stage, aws.chalice_dir)
+        for line in changes or [f"Chalice stage {stage!r} already points at these endpoints"]:
+            aws.out(f"API: {line}")
+    elif chalice_stage.stage_is_current(stage, aws.chalice_dir):
+        aws.out(f"API: Chalice stage {stage!r} already points at these endpoints")
+    else:
+        aws.out(
+            f"API: Chalice stage {stage!r} needs these environment variables (rerun with "
+            "--write-chalice-config to write them and its IAM policy):"
+        )
+        for name, value in chalice_stage.stage_environment(stage).items():
+            aws.out(f"  {name}={value}")
+    aws.out(f"API: deploy it with `chalice deploy --stage {stage}`")
+
+
+# ---- delete ----------------------------------------------------------------------------
+
+
+def delete(aws: Aws, models: list[str], everything: bool = False, purge_data: bool = False) -> int:
+    """Remove endpoints, their configurations and models (and the data); returns how many."""
+    s = aws.settings
+    s.require("region", *(("bucket",) if purge_data else ()))
+    inventory = aws.sagemaker.inventory()
+    if not everything:
+        inventory = inventory.select(models, s.stage)
+    endpoints = {item.name for item in inventory.endpoints}
+    if not everything:
+        endpoints |= {naming.endpoint_name(model, s.stage) for model in models}
+    configs = {item.name for item in inventory.configs}
+    model_names = {item.name for item in inventory.models}
+    for endpoint in sorted(endpoints):
+        # What an untagged endpoint uses goes too, e.g. one deployed by hand under our name.
+        found = aws.sagemaker.endpoint(endpoint)
+        if found is not None:
+            configs.add(found.config_name)
+            if (used := aws.sagemaker.model_of(found.config_name)) is not None:
+                model_names.add(used)
+
+    removed = 0
+    for endpoint in sorted(endpoints):
+        if aws.scaling.disable(endpoint):
+            aws.out(f"removed autoscaling of {endpoint}")
+        if aws.sagemaker.delete_endpoint(endpoint):
+            aws.out(f"deleted endpoint {endpoint} (billing stops once it is gone)")
+            removed += 1
+    for config in sorted(configs):
+        if aws.sagemaker.delete_endpoint_config(config):
+            aws.out(f"deleted endpoint config {config}")
+            removed += 1
+    for name in sorted(model_names):
+        if aws.sagemaker.delete_model(name):
+            aws.out(f"deleted model {name}")
+            removed += 1
+    if purge_data:
+        removed += _purge(aws, list(CATALOG) if everything else models)
+    if removed == 0:
+        scope = "the project" if everything else f"{', '.join(models)} in stage {s.stage!r}"
+        aws.out(f"nothing to delete for {scope} in {aws.region}")
+    return removed
+
+
+def _purge(aws: Aws, models: list[str]) -> int:
+    # Always per model, never the bare prefix: an empty --prefix must not empty the bucket.
+    s = aws.settings
+    assert s.bucket is not None
+    removed = 0
+    for model in models:
+        prefix = naming.data_prefix(s.prefix, model)
+        count = aws.storage.delete_prefix(s.bucket, prefix)
+        if count:
+            aws.out(f"deleted {count} objects under s3://{s.bucket}/{prefix}/")
+            removed += count
+        if aws.store.forget(model):
+            aws.out(f"forgot the training record {aws.store.path(model)}")
+    return removed
+
+
+# ---- status ----------------------------------------------------------------------------
+
+
+def status(aws: Aws, models: list[str]) -> float:
+    """Print what is deployed and running, with a rough hourly cost; returns that cost."""
+    aws.settings.require("region")
+    inventory = aws.sagemaker.inventory().select(models)
+    rows, total, in_use = [], 0.0, set()
+    for item in sorted(inventory.endpoints, key=lambda tagged: tagged.name):
+        found = aws.sagemaker.endpoint(item.name)
+        if found is None:
+            continue
+        in_use.add(found.config_name)
+        hosting = aws.sagemaker.hosting(found.config_name)
+        if isinstance(hosting, RealTime) and found.instance_count:
+            hosting = RealTime(hosting.instance_type, found.instance_count)
+        cost = pricing.hourly_cost(hosting) if hosting is not None else None
+        total += cost or 0.0
+        scaling = aws.scaling.current(item.name)
+        scaled = f", autoscaling {scaling[0]}-{scaling[1]}" if scaling else ""
+        rows.append(
+            (
+                item.name,
+                found.status,
+                describe_hosting(hosting) + scaled,
+                describe_cost(cost, hosting),
+            )
+        )
+
+    aws.out(f"region {aws.region}")
+    if rows:
+        _table(aws.out, ("endpoint", "status", "hosting", "cost"), rows)
+    else:
+        aws.out("no endpoints of the project")
+    jobs = aws.sagemaker.running_training_jobs()
+    for name, instance_type, count in jobs:
+        cost = pricing.instance_hourly_cost(instance_type, count)
+        total += cost or 0.0
+        aws.out(
+            f"training job {name} running on {count} x {instance_type} ({describe_cost(cost, None)})"
+        )
+    idle = [c for c in inventory.configs if c.name not in in_use]
+    if idle:
+        aws.out(
+            f"{len(idle)} endpoint configs and their models are not in use (free; "
+            "`delete` removes them)"
+        )
+    aws.out(
+        f"total ~${total:.3f}/hour while this runs (approximate us-east-1 on-demand prices, "
+        "see training/aws/pricing.py; serverless endpoints bill per request; "
+        f"{pricing.FREE_TIER})"
+    )
+    return total
+
+
+def _table(
+    out: Callable[[str], None], header: tuple[str, ...], rows: Sequence[tuple[str, ...]]
+) -> None:
+    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
+    for row in [header, *rows]:
+        out("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip())

@@ -1,0 +1,153 @@
+"""State of the emulator: which endpoints it hosts and the model loaded for each. No HTTP.
+
+An endpoint is a directory ``<models_dir>/<endpoint_name>/`` holding ``model.npz``. The
+directory is looked at on every request rather than once at start-up, so a model saved
+while the emulator runs is served from the next request on, and a retrained one replaces
+the old one without a restart. The check is a single ``stat``: a model is reloaded only
+when the file's inode, mtime or size changed (``LinearLearner.save`` writes with
+``os.replace``, so a new file is a new inode and never half-written).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+
+from training.emulator.exceptions import EndpointNotFound, ModelLoadError
+
+MODEL_FILE = "model.npz"
+MAX_NAME_LENGTH = 63
+# SageMaker's EndpointName pattern; it also keeps a name from escaping models_dir.
+NAME_PATTERN = re.compile(r"[a-zA-Z0-9](-*[a-zA-Z0-9])*")
+
+
+class Model(Protocol):
+    """What the emulator needs of a model: Linear Learner's inference interface."""
+
+    @property
+    def n_features_in_(self) -> int: ...
+
+    @property
+    def predictor_type(self) -> str | None: ...
+
+    def predict(self, X: np.ndarray) -> list[dict[str, Any]]: ...
+
+
+Loader = Callable[[Path], Model]
+Log = Callable[[str], object]
+
+
+def load_linear_learner(directory: Path) -> Model:
+    """The fitted ``LinearLearner`` saved in ``directory``."""
+    # Imported here so the emulator can be imported (and tested with another loader)
+    # without the learner's module.
+    from training.linear_learner import LinearLearner
+
+    model: Model = LinearLearner.load(directory)
+    return model
+
+
+def is_valid_endpoint_name(name: str) -> bool:
+    return len(name) <= MAX_NAME_LENGTH and NAME_PATTERN.fullmatch(name) is not None
+
+
+@dataclass(frozen=True)
+class _Loaded:
+    model: Model | None
+    signature: tuple[int, int, int]
+    error: str = ""
+
+
+class ModelStore:
+    """The endpoints under ``models_dir`` and their models, loaded lazily and kept fresh.
+
+    Safe to use from several threads: loads are serialised by a lock, lookups of an
+    unchanged model take no lock.
+    """
+
+    def __init__(
+        self, models_dir: Path, loader: Loader = load_linear_learner, log: Log | None = None
+    ) -> None:
+        self.models_dir = Path(models_dir)
+        self._loader = loader
+        self._log = log
+        self._loaded: dict[str, _Loaded] = {}
+        self._lock = threading.Lock()
+
+    def names(self) -> list[str]:
+        """The endpoint names hosted right now, sorted."""
+        try:
+            entries = list(os.scandir(self.models_dir))
+        except OSError:
+            return []
+        return sorted(
+            entry.name
+            for entry in entries
+            if is_valid_endpoint_name(entry.name) and os.path.isfile(Path(entry.path, MODEL_FILE))
+        )
+
+    def skipped(self) -> list[str]:
+        """Directories with a model whose names no client could ask for (not valid names)."""
+        try:
+            entries = list(os.scandir(self.models_dir))
+        except OSError:
+            return []
+        return sorted(
+            entry.name
+            for entry in entries
+            if not is_valid_endpoint_name(entry.name)
+            and os.path.isfile(Path(entry.path, MODEL_FILE))
+        )
+
+    def get(self, name: str) -> Model:
+        """The model of endpoint ``name``, (re)loaded if its file changed since last time.
+
+        Raises ``EndpointNotFound`` if there is no such endpoint and ``ModelLoadError`` if
+        its file can't be loaded.
+        """
+        if not is_valid_endpoint_name(name):
+            raise EndpointNotFound(name)
+        directory = self.models_dir / name
+        try:
+            stat = os.stat(directory / MODEL_FILE)
+        except OSError:
+            self._loaded.pop(name, None)
+            raise EndpointNotFound(name) from None
+        signature = (stat.st_ino, stat.st_mtime_ns, stat.st_size)
+        loaded = self._loaded.get(name)
+        if loaded is None or loaded.signature != signature:
+            with self._lock:
+                loaded = self._loaded.get(name)
+                if loaded is None or loaded.signature != signature:
+                    loaded = self._load(name, directory, signature, replacing=loaded is not None)
+                    self._loaded[name] = loaded
+        if loaded.model is None:
+            # Remembered per file version, so a broken file isn't re-read on every request.
+            raise ModelLoadError(f"unable to load the model of endpoint {name}: {loaded.error}")
+        return loaded.model
+
+    def _load(
+        self, name: str, directory: Path, signature: tuple[int, int, int], replacing: bool
+    ) -> _Loaded:
+        try:
+            model = self._loader(directory)
+        except Exception as error:  # any failure of a user's model file is reported, not raised
+            message = f"{type(error).__name__}: {error}"
+            self._say(f"endpoint {name}: cannot load {directory / MODEL_FILE} ({message})")
+            return _Loaded(model=None, signature=signature, error=message)
+        verb = "reloaded" if replacing else "loaded"
+        self._say(
+            f"endpoint {name}: {verb} {model.predictor_type} with {model.n_features_in_} features"
+        )
+        return _Loaded(model=model, signature=signature)
+
+    def _say(self, message: str) -> None:
+        if self._log is not None:
+            self._log(message)

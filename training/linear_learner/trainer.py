@@ -1,0 +1,392 @@
+"""The Linear Learner training loop: many models side by side, selection, early stopping.
+
+:func:`train` does what SageMaker's container describes in "How Linear Learner works":
+
+1. **Preprocess.** Feature and label mean and standard deviation come from a seeded sample
+   of ``num_point_for_scaler`` rows; training runs on standardised data.
+2. **Train.** All ``num_models`` models share one shuffled pass per epoch (see
+   :mod:`.parallel`): model 0 uses the given hyperparameters, the others close ones.
+3. **Validate.** After every epoch each model is scored on the validation data (the
+   training data when there is none): its loss, and for a binary classifier the selection
+   criterion at its calibrated threshold. Each model keeps its best epoch's weights.
+   Training stops early when the best monitored value has not improved by the relative
+   ``early_stopping_tolerance`` for ``early_stopping_patience`` epochs. The winner is the
+   model whose best epoch scores highest on the selection criterion (lowest loss for
+   regressors and multiclass). Ties in a discrete criterion such as accuracy, between
+   epochs or between models, go to the lower validation loss, then the lower model index.
+
+The monitored value follows the SageMaker documentation: the binary selection criterion
+on validation data when a binary classifier has validation data, otherwise the loss
+(training loss when there is no validation data).
+
+``huber_delta`` and ``loss_insensitivity`` are in the units of the raw label, so they are
+divided by the label's scale for training on a normalised label, and every reported loss
+is in raw label units.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from .hyperparameters import Config
+from .losses import Loss, make_loss, sigmoid
+from .metrics import binary_metrics, multiclass_metrics, regression_metrics
+from .parallel import ParallelModels, model_grid, sample_weights
+from .selection import THRESHOLD_CRITERIA, calibrate
+
+FloatArray = npt.NDArray[np.float64]
+
+__all__ = ["EpochReport", "Scaler", "TrainedModel", "train"]
+
+_TIE = 1e-12
+
+
+@dataclass(frozen=True)
+class EpochReport:
+    """What the ``progress`` hook receives after every epoch.
+
+    Attributes
+    ----------
+    epoch : int
+        1-based epoch number.
+    epochs : int
+        The maximum number of epochs.
+    best_model : int
+        The model with the best monitored value this epoch.
+    train_loss : float
+        That model's loss on the training data (raw label units).
+    validation_loss : float or None
+        That model's loss on the validation data, or None without validation data.
+    monitored : str
+        What early stopping watches, e.g. ``"validation:accuracy"`` or ``"train:loss"``.
+    monitored_value : float
+        Its value for ``best_model`` (a loss, or a criterion such as accuracy).
+    improved : bool
+        Whether this epoch improved on the best value by more than the tolerance.
+    """
+
+    epoch: int
+    epochs: int
+    best_model: int
+    train_loss: float
+    validation_loss: float | None
+    monitored: str
+    monitored_value: float
+    improved: bool
+
+
+Progress = Callable[[EpochReport], None]
+
+
+@dataclass(frozen=True)
+class Scaler:
+    """The shift and scale applied to features and label before training."""
+
+    feature_mean: FloatArray
+    feature_scale: FloatArray
+    label_mean: float
+    label_scale: float
+
+
+@dataclass(frozen=True)
+class TrainedModel:
+    """The winning model in normalised space, its scaler, threshold and training report."""
+
+    weights: FloatArray  # (d, K)
+    bias: FloatArray  # (K,)
+    scaler: Scaler
+    threshold: float | None
+    report: dict[str, Any]
+
+
+def _scaler(config: Config, X: FloatArray, y: FloatArray, rng: np.random.Generator) -> Scaler:
+    n, d = X.shape
+    if n > config.num_point_for_scaler:
+        rows = rng.choice(n, size=config.num_point_for_scaler, replace=False)
+        X, y = X[rows], y[rows]
+    mean = X.mean(axis=0) if config.unbias_data else np.zeros(d)
+    if config.normalize_data:
+        scale = X.std(axis=0)
+        scale[scale == 0] = 1.0  # a constant column carries no signal; leave it as is
+    else:
+        scale = np.ones(d)
+    label_mean = float(y.mean()) if config.unbias_label else 0.0
+    label_scale = float(y.std()) if config.normalize_label else 1.0
+    return Scaler(mean, scale, label_mean, label_scale if label_scale > 0 else 1.0)
+
+
+def _losses(config: Config, scaler: Scaler) -> tuple[Loss, Loss]:
+    """The loss in normalised label units (to train) and in raw label units (to report)."""
+    scale = scaler.label_scale
+    common = {"quantile": config.quantile, "margin": config.margin}
+    training = make_loss(
+        config.loss,
+        huber_delta=config.huber_delta / scale,
+        loss_insensitivity=config.loss_insensitivity / scale,
+        **common,
+    )
+    raw = make_loss(
+        config.loss,
+        huber_delta=config.huber_delta,
+        loss_insensitivity=config.loss_insensitivity,
+        **common,
+    )
+    return training, raw
+
+
+class _Evaluator:
+    """Scores every model on one data set after an epoch."""
+
+    def __init__(
+        self,
+        config: Config,
+        X: FloatArray,
+        y: FloatArray,
+        scaler: Scaler,
+        loss: Loss,
+        rng: np.random.Generator,
+    ) -> None:
+        self.config, self.X, self.y, self.scaler, self.loss = config, X, y, scaler, loss
+        self.calibration_rows: npt.NDArray[np.intp] | None = None
+        if len(y) > config.num_calibration_samples:
+            self.calibration_rows = rng.permutation(len(y))[: config.num_calibration_samples]
+        self.natural_threshold = 0.5 if config.loss == "logistic" else 0.0
+
+    def outputs(self, models: ParallelModels) -> FloatArray:
+        """Every model's output on this data, in raw label units."""
+        return self._raw(models.outputs(self.X))
+
+    def _raw(self, s: FloatArray) -> FloatArray:
+        # Losses are reported in raw label units: undo the label's normalisation.
+        result: FloatArray = s * self.scaler.label_scale + self.scaler.label_mean
+        return result
+
+    def loss_of(self, outputs: FloatArray) -> FloatArray:
+        values: FloatArray = self.loss.value(outputs, self.y).mean(axis=0)
+        return values
+
+    def metrics(
+        self, weights: FloatArray, bias: FloatArray, threshold: float | None
+    ) -> dict[str, float]:
+        """One model's metrics on this data under SageMaker's names (see :mod:`.metrics`)."""
+        outputs = self._raw((self.X @ weights)[:, None, :] + bias)
+        result = {"objective_loss": float(self.loss_of(outputs)[0])}
+        config = self.config
+        if config.predictor_type == "regressor":
+            result.update(regression_metrics(outputs[:, 0, 0], self.y))
+        elif config.predictor_type == "binary_classifier":
+            raw = outputs[:, 0, 0]
+            scores = sigmoid(raw) if config.loss == "logistic" else raw
+            assert threshold is not None
+            result.update(binary_metrics(scores, self.y, threshold, config.f_beta))
+        else:
+            result.update(multiclass_metrics(outputs[:, 0, :], self.y, config.accuracy_top_k))
+        return result
+
+    def criterion(self, outputs: FloatArray, losses: FloatArray) -> tuple[FloatArray, FloatArray]:
+        """Per model: the selection value (higher is better) and the calibrated threshold."""
+        config = self.config
+        models = outputs.shape[1]
+        natural = np.full(models, self.natural_threshold)
+        if config.criterion == "loss_function":
+            return -losses, natural
+        if config.criterion == "cross_entropy_loss":
+            cross_entropy = make_loss("logistic").value(outputs, self.y).mean(axis=0)
+            return -cross_entropy, natural
+        raw = outputs[..., 0]
+        scores = sigmoid(raw) if config.loss == "logistic" else raw
+        y = self.y
+        if self.calibration_rows is not None:
+            scores, y = scores[self.calibration_rows], y[self.calibration_rows]
+        assert config.criterion in THRESHOLD_CRITERIA
+        result = calibrate(
+            scores,
+            y,
+            config.criterion,
+            f_beta=config.f_beta,
+            target_recall=config.target_recall,
+            target_precision=config.target_precision,
+            natural_threshold=self.natural_threshold,
+        )
+        return result.value, result.threshold
+
+
+def train(
+    config: Config,
+    X: FloatArray,
+    y: FloatArray,
+    X_val: FloatArray | None,
+    y_val: FloatArray | None,
+    *,
+    seed: int,
+    progress: Progress | None = None,
+) -> TrainedModel:
+    """Train ``config.num_models`` models and return the selected one.
+
+    Inputs must already be validated (finite, matching shapes, labels in range).
+    """
+    scaler_rng, grid_rng, init_rng, shuffle_rng, calibration_rng = (
+        np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(5)
+    )
+    binary = config.predictor_type == "binary_classifier"
+    scaler = _scaler(config, X, y, scaler_rng)
+    Xn = (X - scaler.feature_mean) / scaler.feature_scale
+    yn = (y - scaler.label_mean) / scaler.label_scale
+    n, d = Xn.shape
+    models = config.num_models
+    k = config.num_classes if config.predictor_type == "multiclass_classifier" else 1
+    grid = model_grid(config, y, grid_rng)
+    sample_weight = sample_weights(config, y, grid)
+    train_loss, raw_loss = _losses(config, scaler)
+    parallel = ParallelModels(config, grid, d, k, init_rng)
+
+    on_validation = X_val is not None and y_val is not None
+    train_eval = _Evaluator(config, Xn, y, scaler, raw_loss, calibration_rng)
+    eval_set = train_eval
+    if X_val is not None and y_val is not None:
+        Xv = (X_val - scaler.feature_mean) / scaler.feature_scale
+        eval_set = _Evaluator(config, Xv, y_val, scaler, raw_loss, calibration_rng)
+    monitor_criterion = binary and on_validation
+    monitored_name = (
+        f"validation:{config.criterion}"
+        if monitor_criterion
+        else ("validation:loss" if on_validation else "train:loss")
+    )
+
+    best_monitored = np.full(models, -np.inf)
+    best_selection = np.full(models, -np.inf)
+    best_threshold = np.zeros(models)
+    best_epoch = np.zeros(models, dtype=np.intp)
+    best_train_loss = np.full(models, np.inf)
+    best_eval_loss = np.full(models, np.inf)
+    best_weights, best_bias = parallel.weights.copy(), parallel.bias.copy()
+    overall, patience_used, epochs_run, early_stopped = -np.inf, 0, 0, False
+    batch = min(config.mini_batch_size, n)
+
+    for epoch in range(1, config.epochs + 1):
+        order = shuffle_rng.permutation(n)
+        # Divergent models (a learning rate far too large) overflow; they are retired
+        # below, so the warnings carry no information.
+        with np.errstate(over="ignore", invalid="ignore"):
+            for start in range(0, n, batch):
+                rows = order[start : start + batch]
+                parallel.step(Xn[rows], yn[rows], sample_weight[rows], train_loss)
+            parallel.retire_diverged()
+
+            eval_out = eval_set.outputs(parallel)
+            eval_loss = eval_set.loss_of(eval_out)
+            if eval_set is train_eval:
+                tr_loss = eval_loss
+            else:
+                tr_loss = train_eval.loss_of(train_eval.outputs(parallel))
+            if binary:
+                selection, threshold = eval_set.criterion(eval_out, eval_loss)
+            else:
+                selection, threshold = -eval_loss, np.full(models, np.nan)
+            monitored = selection if monitor_criterion else -eval_loss
+            monitored = np.where(parallel.alive & np.isfinite(monitored), monitored, -np.inf)
+
+        # A discrete criterion such as accuracy often ties; the lower loss breaks the tie.
+        improved = (monitored > best_monitored + _TIE) | (
+            (monitored >= best_monitored - _TIE) & (eval_loss < best_eval_loss)
+        )
+        improved &= np.isfinite(monitored)
+        if improved.any():
+            best_monitored[improved] = monitored[improved]
+            best_selection[improved] = selection[improved]
+            best_threshold[improved] = threshold[improved]
+            best_epoch[improved] = epoch
+            best_train_loss[improved] = tr_loss[improved]
+            best_eval_loss[improved] = eval_loss[improved]
+            best_weights[:, improved] = parallel.weights[:, improved]
+            best_bias[improved] = parallel.bias[improved]
+        epochs_run = epoch
+
+        leader = int(np.argmax(monitored))
+        value = float(monitored[leader])
+        significant = value - overall > config.early_stopping_tolerance * abs(overall)
+        if not np.isfinite(overall) and np.isfinite(value):
+            significant = True
+        if significant:
+            overall, patience_used = value, 0
+        else:
+            patience_used += 1
+        if progress is not None:
+            progress(
+                EpochReport(
+                    epoch=epoch,
+                    epochs=config.epochs,
+                    best_model=leader,
+                    train_loss=float(tr_loss[leader]),
+                    validation_loss=float(eval_loss[leader]) if on_validation else None,
+                    monitored=monitored_name,
+                    monitored_value=value if monitor_criterion else -value,
+                    improved=bool(significant),
+                )
+            )
+        if patience_used >= config.early_stopping_patience and epoch < config.epochs:
+            early_stopped = True
+            break
+
+    if not np.isfinite(best_monitored).any():
+        raise ValueError(
+            "training diverged: every model's weights became non-finite; "
+            "try a smaller learning_rate or normalize_data=true"
+        )
+    candidates = np.where(np.isfinite(best_monitored), best_selection, -np.inf)
+    tied = candidates >= candidates.max() - _TIE
+    winner = int(np.argmin(np.where(tied, best_eval_loss, np.inf)))
+    threshold_value = float(best_threshold[winner]) if binary else None
+    report: dict[str, Any] = {
+        "predictor_type": config.predictor_type,
+        "loss": config.loss,
+        "optimizer": config.optimizer,
+        "num_models": models,
+        "winning_model": winner,
+        "hyperparameters": {
+            "learning_rate": float(grid["learning_rate"][winner]),
+            "wd": float(grid["wd"][winner]),
+            "l1": float(grid["l1"][winner]),
+            "bias_lr_mult": config.bias_lr_mult,
+            "bias_wd_mult": config.bias_wd_mult,
+            "momentum": config.momentum,
+            "beta_1": config.beta_1,
+            "beta_2": config.beta_2,
+            "mini_batch_size": batch,
+            **(
+                {
+                    "positive_example_weight_mult": float(
+                        grid["positive_example_weight_mult"][winner]
+                    )
+                }
+                if binary
+                else {}
+            ),
+        },
+        "selection_criterion": config.criterion if binary else "loss",
+        "selection_value": (
+            float(best_selection[winner]) if binary else float(best_eval_loss[winner])
+        ),
+        "selected_on": "validation" if on_validation else "train",
+        "threshold": threshold_value,
+        "monitored": monitored_name,
+        "epochs_run": epochs_run,
+        "best_epoch": int(best_epoch[winner]),
+        "early_stopped": early_stopped,
+        "train_loss": float(best_train_loss[winner]),
+        "validation_loss": float(best_eval_loss[winner]) if on_validation else None,
+        "diverged_models": int((~parallel.alive).sum()),
+        "metrics": eval_set.metrics(best_weights[:, winner], best_bias[winner], threshold_value),
+    }
+    return TrainedModel(
+        weights=best_weights[:, winner].copy(),
+        bias=best_bias[winner].copy(),
+        scaler=scaler,
+        threshold=threshold_value,
+        report=report,
+    )
