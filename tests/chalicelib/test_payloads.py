@@ -7,23 +7,10 @@ import pytest
 from chalicelib.catalog import CATALOG
 from chalicelib.errors import InvalidRequest, PayloadTooLarge, UnsupportedMediaType
 from chalicelib.payloads import media_type, parse_instances
+from training.examples import EXAMPLES
 
 HOUSING = CATALOG["housing"]
-HOUSE = {
-    "crim": 0.00632,
-    "zn": 18,
-    "indus": 2.31,
-    "chas": 0,
-    "nox": 0.538,
-    "rm": 6.575,
-    "age": 65.2,
-    "dis": 4.09,
-    "rad": 1,
-    "tax": 296,
-    "ptratio": 15.3,
-    "b": 396.9,
-    "lstat": 4.98,
-}
+HOUSE = EXAMPLES["housing"]
 HEADER = ",".join(HOUSE)
 ROW = ",".join(str(v) for v in HOUSE.values())
 

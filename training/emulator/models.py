@@ -81,30 +81,20 @@ class ModelStore:
         self._loaded: dict[str, _Loaded] = {}
         self._lock = threading.Lock()
 
-    def names(self) -> list[str]:
-        """The endpoint names hosted right now, sorted."""
+    def _model_directories(self) -> list[str]:
         try:
             entries = list(os.scandir(self.models_dir))
         except OSError:
             return []
-        return sorted(
-            entry.name
-            for entry in entries
-            if is_valid_endpoint_name(entry.name) and os.path.isfile(Path(entry.path, MODEL_FILE))
-        )
+        return sorted(e.name for e in entries if os.path.isfile(Path(e.path, MODEL_FILE)))
+
+    def names(self) -> list[str]:
+        """The endpoint names hosted right now, sorted."""
+        return [name for name in self._model_directories() if is_valid_endpoint_name(name)]
 
     def skipped(self) -> list[str]:
         """Directories with a model whose names no client could ask for (not valid names)."""
-        try:
-            entries = list(os.scandir(self.models_dir))
-        except OSError:
-            return []
-        return sorted(
-            entry.name
-            for entry in entries
-            if not is_valid_endpoint_name(entry.name)
-            and os.path.isfile(Path(entry.path, MODEL_FILE))
-        )
+        return [name for name in self._model_directories() if not is_valid_endpoint_name(name)]
 
     def get(self, name: str) -> Model:
         """The model of endpoint ``name``, (re)loaded if its file changed since last time.
