@@ -13,10 +13,11 @@ short.
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Callable, Sequence
 from typing import Any
+
+import pydantic_core
 
 from chalicelib.config import Settings
 from chalicelib.errors import (
@@ -52,7 +53,7 @@ def build_request(endpoint_name: str, rows: Sequence[Sequence[float]]) -> dict[s
 def parse_predictions(endpoint_name: str, body: bytes, expected: int) -> list[dict[str, Any]]:
     """Linear Learner's JSON answer as its list of prediction records, one per row sent."""
     try:
-        document = json.loads(body)
+        document = pydantic_core.from_json(body)
         predictions = document["predictions"]
         valid = isinstance(predictions, list) and all(
             isinstance(record, dict) and "score" in record for record in predictions

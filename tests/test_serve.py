@@ -113,3 +113,28 @@ def test_ctrl_c_stops_both_servers_cleanly(served):
     rest = process.communicate(timeout=30)[0]
     assert process.returncode in (0, 130)
     assert "Traceback" not in rest
+
+
+def test_sigterm_stops_the_endpoint_process_too(tmp_path):
+    env = {**os.environ, "MODELS_DIR": str(tmp_path), "API_PORT": "0", "EMULATOR_PORT": "0"}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "training", "serve", "--api"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    output = "".join(iter_until(process.stdout, "Ctrl-C stops both"))
+    endpoint_port = int(re.search(r"endpoint on http://127\.0\.0\.1:(\d+)", output).group(1))
+    process.terminate()
+    process.communicate(timeout=30)
+    with pytest.raises(OSError):
+        http.client.HTTPConnection("127.0.0.1", endpoint_port, timeout=2).connect()
+
+
+def iter_until(stream, marker):
+    for line in stream:
+        yield line
+        if line.startswith(marker):
+            return

@@ -4,7 +4,7 @@ Two measured traps of ``chalice local`` are avoided here:
 
 1. Its handler writes headers and body in separate sends with Nagle's algorithm on, so a
    keep-alive client waits ~40 ms for the delayed ACK on every request. This handler sets
-   TCP_NODELAY.
+   TCP_NODELAY and sends each response in one write.
 2. The app object holds a single ``current_request`` that concurrent handler threads
    overwrite (aws/chalice#759), so a client could get another's answer. In AWS each Lambda
    execution environment handles one request at a time; this server does the same by
@@ -45,6 +45,8 @@ class NoDelayRequestHandler(ChaliceRequestHandler):
     """Chalice's request handler without the Nagle stall and with serialised app calls."""
 
     disable_nagle_algorithm = True
+    # A buffered writer: headers and body leave in one send when the handler flushes.
+    wbufsize = -1
 
     def __init__(
         self,

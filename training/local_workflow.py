@@ -8,7 +8,9 @@ SageMaker endpoint, points the app at it through boto3's standard endpoint overr
 from __future__ import annotations
 
 import errno
+import multiprocessing
 import os
+import signal
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -106,8 +108,25 @@ def serve(settings: LocalSettings, with_api: bool, host: str | None = None) -> N
     if not with_api:
         emulator.serve_forever()
         return
-    with emulator:
+    # The endpoint gets a process of its own, as a SageMaker endpoint has a machine of its
+    # own: the API and the endpoint then use both cores instead of sharing one GIL.
+    endpoint_process = multiprocessing.get_context("fork").Process(
+        target=emulator.serve_forever, name="local-endpoint", daemon=True
+    )
+    endpoint_process.start()
+    # SIGTERM (from a supervisor or a script) must stop the endpoint too, not orphan it.
+    signal.signal(signal.SIGTERM, _interrupt)
+    emulator.shutdown()  # this process's copy of the listening socket; the child serves
+    try:
         _serve_api(settings, emulator.url, host or settings.api_host)
+    finally:
+        # SIGTERM: the endpoint stops as cleanly as on Ctrl-C, which it may have had already.
+        endpoint_process.terminate()
+        endpoint_process.join(timeout=10)
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 def _serve_api(settings: LocalSettings, emulator_url: str, host: str) -> None:
