@@ -169,8 +169,9 @@ def _numeric_encoding(
 
     def encode(instance: BaseModel) -> list[float]:
         # A validated model's __dict__ holds exactly its fields, in declaration order
-        # (extra fields are forbidden); reading it whole is the fast path for big batches.
-        return [float(value) for value in instance.__dict__.values()]
+        # (extra fields are forbidden), and only ints and floats: reading it whole is the
+        # fast path for big batches, and an int is as good as a float in a CSV row.
+        return list(instance.__dict__.values())
 
     return names, encode
 

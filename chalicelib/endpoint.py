@@ -36,8 +36,8 @@ RETRY_AFTER_SECONDS = "5"
 
 def format_rows(rows: Sequence[Sequence[float]]) -> bytes:
     """Feature rows as Linear Learner's CSV: no header, one row per line."""
-    # repr gives the shortest text that reads back as the same float.
-    return "\n".join(",".join(map(repr, map(float, row))) for row in rows).encode()
+    # repr gives the shortest text that reads back as the same number.
+    return "\n".join(",".join(map(repr, row)) for row in rows).encode()
 
 
 def build_request(endpoint_name: str, rows: Sequence[Sequence[float]]) -> dict[str, Any]:
