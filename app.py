@@ -5,14 +5,15 @@ from __future__ import annotations
 import logging
 import os
 import time
-from collections.abc import Callable
+import uuid
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from chalice import Chalice, Response
 from chalice.app import Request
 
 from chalicelib.catalog import CATALOG
-from chalicelib.config import Settings
+from chalicelib.config import ConfigurationError, Settings
 from chalicelib.endpoint import create_runtime_client
 from chalicelib.errors import ApiError, OriginNotAllowed, error_body
 from chalicelib.openapi import describe_model, openapi_document
@@ -25,14 +26,21 @@ app.log.setLevel(logging.INFO)
 # accepting every type here lets the API answer 415 in the contract's shape instead.
 ANY_CONTENT_TYPE = ["*/*"]
 _service: PredictionService | None = None
+_environ: Mapping[str, str] = os.environ
 
 
 def service() -> PredictionService:
     """The process's prediction service, made on first use from the environment."""
     global _service
     if _service is None:
-        _service = PredictionService(Settings.from_environ(os.environ))
+        _service = PredictionService(Settings.from_environ(_environ))
     return _service
+
+
+def configure_from_environ(environ: Mapping[str, str]) -> None:
+    """Read the settings from this mapping, on first use (tests; a process's own environ)."""
+    global _service, _environ
+    _service, _environ = None, environ
 
 
 def configure(
@@ -72,12 +80,13 @@ _CHALICE_ERRORS = {
 def contract_shape_and_cors(
     request: Request, get_response: Callable[[Request], Response]
 ) -> Response:
-    """Every error in the contract's shape, and CORS headers for the configured origins."""
+    """Every answer in the contract's shape, with CORS headers for the configured origins,
+    a request id, and one log line: the id, route, status and time, never the body."""
+    started = time.perf_counter()
+    request_id = request.context.get("requestId") or uuid.uuid4().hex
     origin = request.headers.get("origin")
-    allowed = bool(origin) and origin in service().settings.cors_allow_origins
-    if request.method == "OPTIONS":
-        return _preflight(allowed)
-    response = get_response(request)
+    allowed = bool(origin) and origin in _cors_allow_origins()
+    response = _preflight(allowed) if request.method == "OPTIONS" else get_response(request)
     body = response.body
     if response.status_code >= 400 and isinstance(body, dict) and "Code" in body:
         code = _CHALICE_ERRORS.get(str(body["Code"]), "error")
@@ -87,7 +96,24 @@ def contract_shape_and_cors(
     if allowed:
         response.headers["Access-Control-Allow-Origin"] = str(origin)
         response.headers["Vary"] = "Origin"
+    response.headers["X-Request-Id"] = request_id
+    app.log.info(
+        "request=%s %s %s status=%d ms=%.1f",
+        request_id,
+        request.method,
+        request.path,
+        response.status_code,
+        (time.perf_counter() - started) * 1000,
+    )
     return response
+
+
+def _cors_allow_origins() -> tuple[str, ...]:
+    try:
+        return service().settings.cors_allow_origins
+    except ConfigurationError:
+        # Logged when a route needs the settings; liveness and CORS must not depend on them.
+        return ()
 
 
 def _preflight(allowed: bool) -> Response:
@@ -136,19 +162,10 @@ def _request() -> Request:
 
 def predict(model: str) -> dict[str, Any]:
     request = _request()
-    started = time.perf_counter()
     body = request.raw_body or b""
     if isinstance(body, str):
         body = body.encode()
-    result = service().predict(model, body, request.headers.get("content-type"))
-    app.log.info(
-        "request=%s model=%s instances=%d ms=%.1f",
-        request.context.get("requestId"),
-        model,
-        len(result["predictions"]),
-        (time.perf_counter() - started) * 1000,
-    )
-    return result
+    return service().predict(model, body, request.headers.get("content-type"))
 
 
 @app.route("/rainfall", methods=["POST", "OPTIONS"], content_types=ANY_CONTENT_TYPE)

@@ -13,9 +13,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal, get_args
+from typing import Annotated, Any, Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 PredictorType = Literal["regressor", "binary_classifier"]
 
@@ -29,6 +29,16 @@ class Instance(BaseModel):
         allow_inf_nan=False,
         frozen=True,
     )
+
+
+def _whole_float_to_int(value: Any) -> Any:
+    # Clients built on pandas or numpy send 2.0 for 2; strict validation would refuse it.
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+WholeNumber = Annotated[int, BeforeValidator(_whole_float_to_int)]
 
 
 def _number(alias: str, low: float, high: float, description: str) -> Any:
@@ -71,7 +81,7 @@ class HousingInstance(Instance):
         "ZN", 0, 100, "Share of residential land zoned for lots over 25,000 sq ft, %"
     )
     indus: float = _number("INDUS", 0, 100, "Share of non-retail business acres, %")
-    chas: int = Field(
+    chas: WholeNumber = Field(
         alias="CHAS", ge=0, le=1, description="1 if the tract bounds the Charles River"
     )
     nox: float = _number("NOX", 0, 1, "Nitric oxide concentration, parts per 10 million")
@@ -104,9 +114,9 @@ Purpose = Literal[
 class CreditInstance(Instance):
     """One loan applicant of the Statlog German Credit data."""
 
-    age: int = Field(alias="Age", ge=18, le=120, description="Age, years")
+    age: WholeNumber = Field(alias="Age", ge=18, le=120, description="Age, years")
     sex: Sex = Field(alias="Sex")
-    job: int = Field(
+    job: WholeNumber = Field(
         alias="Job",
         ge=0,
         le=3,
@@ -120,7 +130,7 @@ class CreditInstance(Instance):
         alias="Checking account", description="null when the applicant has no checking account"
     )
     credit_amount: float = _number("Credit amount", 1, 1_000_000, "Amount asked for, DM")
-    duration: int = Field(alias="Duration", ge=1, le=240, description="Duration, months")
+    duration: WholeNumber = Field(alias="Duration", ge=1, le=240, description="Duration, months")
     purpose: Purpose = Field(alias="Purpose")
 
 

@@ -52,6 +52,13 @@ def _positive(parse: Callable[[str], T]) -> Callable[[str], T]:
     return parse_positive
 
 
+def endpoint_names(environ: Mapping[str, str]) -> dict[str, str]:
+    """The SageMaker endpoint behind each model (local tools serve models by these names)."""
+    return {
+        name: _read(environ, spec.endpoint_variable, name, str) for name, spec in CATALOG.items()
+    }
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything configurable about the API."""
@@ -73,10 +80,7 @@ class Settings:
         """Settings from a mapping of environment variables, defaults for what is unset."""
         defaults = cls()
         return cls(
-            endpoint_names={
-                name: _read(environ, spec.endpoint_variable, name, str)
-                for name, spec in CATALOG.items()
-            },
+            endpoint_names=endpoint_names(environ),
             runtime_url=_read(environ, "AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME", None, str),
             region=_read(
                 environ,

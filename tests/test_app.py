@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 
 import numpy as np
 import pytest
@@ -281,10 +282,29 @@ def test_an_unexpected_failure_is_a_generic_500_without_internals(api):
     }
 
 
-def test_logs_carry_no_request_body(api, caplog):
+def test_every_request_logs_one_line_with_its_id_and_status_but_not_its_body(api, caplog):
     applicant = {**EXAMPLES["credit"], "credit_amount": 7777.25}
-    with caplog.at_level("INFO"):
-        post(api, "/credit", applicant)
-        post(api, "/credit", {**applicant, "age": "unparseable-marker"})
+    with caplog.at_level("INFO", logger="sagemaker-predictions"):
+        good = api.http.post("/credit", headers=JSON, body=json.dumps(applicant))
+        bad = api.http.post(
+            "/credit", headers=JSON, body=json.dumps({**applicant, "age": "marker-x"})
+        )
+    lines = [r.getMessage() for r in caplog.records if r.name == "sagemaker-predictions"]
+    assert len(lines) == 2
+    assert f"request={good.headers['X-Request-Id']} POST /credit status=200" in lines[0]
+    assert f"request={bad.headers['X-Request-Id']} POST /credit status=400" in lines[1]
     assert "7777.25" not in caplog.text
-    assert "unparseable-marker" not in caplog.text
+    assert "marker-x" not in caplog.text
+
+
+def test_health_answers_even_when_the_settings_are_broken(api):
+    import app as app_module
+
+    app_module.configure_from_environ({"MAX_INSTANCES": "zero"})
+    try:
+        health = api.http.get("/health", headers={"Origin": "https://app.example"})
+        housing = api.http.post("/housing", headers=JSON, body=json.dumps(EXAMPLES["housing"]))
+    finally:
+        app_module.configure_from_environ(os.environ)
+    assert health.status_code == 200
+    assert json.loads(housing.body)["error"]["code"] == "internal_error"

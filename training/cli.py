@@ -13,6 +13,7 @@ import sys
 from collections.abc import Sequence
 
 from chalicelib.catalog import CATALOG
+from chalicelib.config import ConfigurationError
 from training import local_workflow
 from training.settings import LocalSettings
 
@@ -79,8 +80,8 @@ def _add_aws_arguments(commands: argparse._SubParsersAction) -> None:  # type: i
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     args.models = list(getattr(args, "models", None) or CATALOG)
-    settings = LocalSettings.from_environ(os.environ)
     try:
+        settings = LocalSettings.from_environ(os.environ)
         if getattr(args, "target", "local") == "aws":
             from training.aws import cli as aws_cli
 
@@ -92,13 +93,13 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             evaluation.main(args.models)
         elif args.command == "serve":
-            local_workflow.serve(settings, with_api=args.api, host=args.host)
+            local_workflow.serve(settings, with_api=args.api, host=args.host, environ=os.environ)
         else:
             raise UsageError(
                 f"'{args.command}' acts on AWS: add --target aws (locally, 'train' saves "
                 "models and 'serve' hosts them)."
             )
-    except (UsageError, local_workflow.LocalError) as error:
+    except (UsageError, local_workflow.LocalError, ConfigurationError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -9,12 +9,10 @@ from __future__ import annotations
 
 import errno
 import multiprocessing
-import os
 import signal
 import sys
 import time
-from collections.abc import Callable, Sequence
-from pathlib import Path
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from chalicelib.catalog import CATALOG
@@ -29,15 +27,6 @@ MODEL_FILE = "model.npz"
 
 class LocalError(Exception):
     """A local set-up problem the user can fix (a port in use, a missing model)."""
-
-
-def endpoint_names() -> dict[str, str]:
-    """The endpoint each model is served as: the API's own setting, so both always agree."""
-    return dict(Settings.from_environ(os.environ).endpoint_names)
-
-
-def model_dir(settings: LocalSettings, model: str) -> Path:
-    return settings.models_dir / endpoint_names()[model]
 
 
 def train_one(
@@ -65,11 +54,43 @@ def train_one(
 
     learner = LinearLearner(**hyperparameters, progress=progress)
     learner.fit(data.train.X, data.train.y, data.validation.X, data.validation.y)
-    directory = model_dir(settings, model)
+    directory = settings.model_dir(model)
     learner.save(directory)
     report = dict(learner.training_report_)
     say(f"{model}: saved to {directory} in {time.perf_counter() - started:.2f} s")
+    say(f"  {_summary(report)}")
     return report
+
+
+def _summary(report: dict[str, Any]) -> str:
+    """One line on the winning model: which, when, on what, and its effective settings."""
+    chosen = ", ".join(f"{k}={_short(v)}" for k, v in report.get("hyperparameters", {}).items())
+    threshold = report.get("threshold")
+    return (
+        f"winner: model {report.get('winning_model')} of {report.get('num_models')}, "
+        f"epoch {report.get('best_epoch')} of {report.get('epochs_run')}, selected on "
+        f"{report.get('selected_on')} data"
+        + (f", threshold {threshold:.4g}" if isinstance(threshold, float) else "")
+        + (f"; {chosen}" if chosen else "")
+    )
+
+
+def _short(value: Any) -> str:
+    return f"{value:.4g}" if isinstance(value, float) else str(value)
+
+
+def is_current(settings: LocalSettings, model: str) -> bool:
+    """Whether a saved model exists and was trained with the recipe's hyperparameters."""
+    from training.linear_learner import LinearLearner
+
+    if not (settings.model_dir(model) / MODEL_FILE).exists():
+        return False
+    try:
+        saved = LinearLearner.load(settings.model_dir(model)).hyperparameters()
+    except (OSError, ValueError, KeyError):
+        return False
+    wanted = LinearLearner(**HYPERPARAMETERS[model]).hyperparameters()
+    return saved == wanted
 
 
 def train(
@@ -78,9 +99,9 @@ def train(
     only_missing: bool = False,
     say: Callable[[str], None] = print,
 ) -> None:
-    """Train each model unless ``only_missing`` and it already has a model file."""
+    """Train each model; with ``only_missing``, only those without a current model file."""
     for model in models:
-        if only_missing and (model_dir(settings, model) / MODEL_FILE).exists():
+        if only_missing and is_current(settings, model):
             continue
         train_one(model, settings, say)
 
@@ -93,7 +114,12 @@ def _bind_error(error: OSError, what: str, variable: str, port: int) -> LocalErr
     return LocalError(f"the {what} can't listen on port {port}: {error.strerror}")
 
 
-def serve(settings: LocalSettings, with_api: bool, host: str | None = None) -> None:
+def serve(
+    settings: LocalSettings,
+    with_api: bool,
+    host: str | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> None:
     """Serve local models until Ctrl-C; with ``with_api`` also serve the API in front of them."""
     from training.emulator import Emulator
 
@@ -118,7 +144,7 @@ def serve(settings: LocalSettings, with_api: bool, host: str | None = None) -> N
     signal.signal(signal.SIGTERM, _interrupt)
     emulator.shutdown()  # this process's copy of the listening socket; the child serves
     try:
-        _serve_api(settings, emulator.url, host or settings.api_host)
+        _serve_api(settings, emulator.url, host or settings.api_host, environ or {})
     finally:
         # SIGTERM: the endpoint stops as cleanly as on Ctrl-C, which it may have had already.
         endpoint_process.terminate()
@@ -129,20 +155,28 @@ def _interrupt(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
 
-def _serve_api(settings: LocalSettings, emulator_url: str, host: str) -> None:
+def _serve_api(
+    settings: LocalSettings, emulator_url: str, host: str, environ: Mapping[str, str]
+) -> None:
+    import boto3
+
+    import app as app_module
+    from chalicelib.endpoint import create_runtime_client
     from training import local_api
 
-    # The app reads these like any AWS deployment would: nothing in it knows it is local.
-    os.environ["AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME"] = emulator_url
-    os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
-    if "AWS_ACCESS_KEY_ID" not in os.environ:
-        # The local endpoint ignores signatures; fixed credentials keep boto3 from searching
-        # for real ones (and from asking the EC2 metadata service).
-        os.environ["AWS_ACCESS_KEY_ID"] = "local"
-        os.environ["AWS_SECRET_ACCESS_KEY"] = "local"
-    app, config = local_api.load_app()
+    chalice_app, config = local_api.load_app()
+    # The app reaches the local endpoint through boto3's standard endpoint override, as it
+    # would read it from its environment; nothing in it knows it is local. The endpoint
+    # ignores signatures, so fixed credentials spare boto3 a search for real ones.
+    api_settings = Settings.from_environ(
+        {**environ, "AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME": emulator_url}
+    )
+    session = boto3.session.Session(
+        aws_access_key_id="local", aws_secret_access_key="local", region_name=api_settings.region
+    )
+    app_module.configure(api_settings, lambda s: create_runtime_client(s, session))
     try:
-        server = local_api.create_server(app, config, host, settings.api_port)
+        server = local_api.create_server(chalice_app, config, host, settings.api_port)
     except OSError as error:
         raise _bind_error(error, "API", "API_PORT", settings.api_port) from None
     url = f"http://{host}:{server.server.server_address[1]}"

@@ -8,13 +8,16 @@ variables, then the local defaults.
 | ``MODELS_DIR`` | ``models/`` in the project | where local models are saved, one folder per endpoint |
 | ``EMULATOR_HOST`` / ``EMULATOR_PORT`` | ``127.0.0.1`` / ``8080`` | the local SageMaker endpoint (SageMaker's container port) |
 | ``API_HOST`` / ``API_PORT`` | ``127.0.0.1`` / ``8000`` | the local API (Chalice's local port) |
+| ``RAINFALL_ENDPOINT_NAME`` etc. | the model's name | the API's own setting: models are saved and served under it |
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+
+from chalicelib.config import ConfigurationError, endpoint_names
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 
@@ -28,6 +31,11 @@ class LocalSettings:
     emulator_port: int = 8080
     api_host: str = "127.0.0.1"
     api_port: int = 8000
+    endpoint_names: Mapping[str, str] = field(default_factory=lambda: endpoint_names({}))
+
+    def model_dir(self, model: str) -> Path:
+        """Where a model is saved: its endpoint's name, the name the API invokes."""
+        return self.models_dir / self.endpoint_names[model]
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str]) -> LocalSettings:
@@ -35,7 +43,15 @@ class LocalSettings:
         return cls(
             models_dir=Path(environ.get("MODELS_DIR") or defaults.models_dir),
             emulator_host=environ.get("EMULATOR_HOST") or defaults.emulator_host,
-            emulator_port=int(environ.get("EMULATOR_PORT") or defaults.emulator_port),
+            emulator_port=_port(environ, "EMULATOR_PORT", defaults.emulator_port),
             api_host=environ.get("API_HOST") or defaults.api_host,
-            api_port=int(environ.get("API_PORT") or defaults.api_port),
+            api_port=_port(environ, "API_PORT", defaults.api_port),
+            endpoint_names=endpoint_names(environ),
         )
+
+
+def _port(environ: Mapping[str, str], name: str, default: int) -> int:
+    raw = environ.get(name) or str(default)
+    if not raw.isdigit() or int(raw) > 65535:
+        raise ConfigurationError(f"{name}={raw!r} is not a port number (0 to 65535)")
+    return int(raw)

@@ -147,3 +147,12 @@ def test_many_problems_are_capped_in_the_details():
 
 def test_media_type_ignores_parameters_and_case():
     assert media_type("Text/CSV; charset=UTF-8") == "text/csv"
+
+
+def test_a_whole_float_is_accepted_for_an_integer_field():
+    assert parse({**HOUSE, "chas": 1.0})[0].chas == 1
+
+
+def test_a_fractional_float_is_refused_for_an_integer_field():
+    error = problem({**HOUSE, "chas": 0.5})
+    assert error.details[0]["field"] == "chas"

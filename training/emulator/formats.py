@@ -22,6 +22,7 @@ JSON can't carry the scores they would produce.
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Callable, Sequence
 from typing import Any, cast
 
@@ -199,7 +200,7 @@ def _instance_row(instance: object, index: int, n_features: int) -> Row:
         features = instance["data"].get("features")
         if not isinstance(features, dict) or "values" not in features:
             raise PayloadError(f'{where}: expected "data": {{"features": {{"values": [...]}}}}')
-        row = _tensor_row(features, where)
+        row = _tensor_row(features, where, n_features)
     else:
         raise PayloadError(
             f'{where}: expected {{"features": [...]}} or {{"data": {{"features": {{...}}}}}}'
@@ -209,7 +210,7 @@ def _instance_row(instance: object, index: int, n_features: int) -> Row:
     return row
 
 
-def _tensor_row(features: dict[str, Any], where: str) -> Row:
+def _tensor_row(features: dict[str, Any], where: str, n_features: int) -> Row:
     values = _numbers(features["values"], f'{where}: "values"')
     shape = features.get("shape")
     if shape is not None and (
@@ -232,10 +233,16 @@ def _tensor_row(features: dict[str, Any], where: str) -> Row:
         keys=np.array(keys, dtype=np.uint64),
         shape=tuple(shape),
     )
-    return _dense(tensor, where)
+    return _dense(tensor, where, n_features)
 
 
-def _dense(tensor: recordio.Tensor, where: str) -> np.ndarray:
+def _dense(tensor: recordio.Tensor, where: str, n_features: int) -> np.ndarray:
+    # A sparse shape is checked before anything is allocated: a shape of 10^12 columns
+    # must be a client error, not an attempt to allocate terabytes.
+    if tensor.is_sparse and tensor.shape and math.prod(int(s) for s in tensor.shape) != n_features:
+        raise PayloadError(
+            f"{where}: shape {list(tensor.shape)} does not match the model's {n_features} features"
+        )
     try:
         return tensor.to_dense()
     except recordio.RecordIOError as error:
@@ -252,7 +259,7 @@ def _read_recordio(body: bytes, n_features: int) -> np.ndarray:
         tensor = record.features.get(recordio.FEATURES_KEY)
         if tensor is None:
             raise PayloadError(f'record {index + 1} has no features["values"] tensor')
-        row = _dense(tensor, f"record {index + 1}")
+        row = _dense(tensor, f"record {index + 1}", n_features)
         if len(row) != n_features:
             raise _width_error(index, len(row), n_features)
         rows.append(row)

@@ -149,12 +149,12 @@ def benchmark(models_dir: Path) -> dict[str, float]:
     falling back to training any that is missing. Training time is the median of five
     in-process fits of all three recipes, beside scikit-learn's baselines on the same rows.
     """
-    from training.local_workflow import MODEL_FILE, model_dir
+    from training.local_workflow import MODEL_FILE
 
     settings = LocalSettings(models_dir=models_dir)
     results: dict[str, float] = {}
     for name in HYPERPARAMETERS:
-        directory = model_dir(settings, name)
+        directory = settings.model_dir(name)
         saved = LinearLearner.load(directory) if (directory / MODEL_FILE).exists() else None
         evaluation = evaluate_model(name, trained=saved)
         results.update(_flat(evaluation))

@@ -398,3 +398,18 @@ def test_concurrent_clients_each_get_their_own_answers(
     for thread in threads:
         thread.join()
     assert failures == []
+
+
+def test_a_sparse_instance_with_a_huge_shape_is_a_model_error_not_an_allocation(
+    runtime: Any,
+) -> None:
+    body = json.dumps(
+        {
+            "instances": [
+                {"data": {"features": {"keys": [0, 5], "values": [1, 2], "shape": [10**12]}}}
+            ]
+        }
+    )
+    with pytest.raises(runtime.exceptions.ModelError) as caught:
+        runtime.invoke_endpoint(EndpointName="housing", ContentType="application/json", Body=body)
+    assert caught.value.response["OriginalStatusCode"] == 400
