@@ -9,7 +9,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 LAMBDA_SOURCES = [ROOT / "app.py", *sorted((ROOT / "chalicelib").glob("*.py"))]
-ALLOWED = {"chalice", "chalicelib", "pydantic", "pydantic_core", "boto3", "botocore"} | set(sys.stdlib_module_names)
+ALLOWED = {"chalice", "chalicelib", "pydantic", "pydantic_core", "boto3", "botocore"} | set(
+    sys.stdlib_module_names
+)
 
 
 def top_level_imports(path: Path) -> set[str]:

@@ -108,11 +108,18 @@ def test_concurrent_clients_each_get_the_answer_to_their_own_request(served):
 
 
 def test_ctrl_c_stops_both_servers_cleanly(served):
-    process, _, _, _ = served
+    process, api_port, output, _ = served
+    endpoint_port = int(
+        re.search(r"endpoint on http://127\.0\.0\.1:(\d+)", "".join(output)).group(1)
+    )
+    # Only the parent gets it here (a terminal signals the whole group); it must stop both.
     process.send_signal(signal.SIGINT)
     rest = process.communicate(timeout=30)[0]
     assert process.returncode in (0, 130)
     assert "Traceback" not in rest
+    for port in (api_port, endpoint_port):
+        with pytest.raises(OSError):
+            http.client.HTTPConnection("127.0.0.1", port, timeout=2).connect()
 
 
 def test_sigterm_stops_the_endpoint_process_too(tmp_path):
@@ -138,3 +145,20 @@ def iter_until(stream, marker):
         yield line
         if line.startswith(marker):
             return
+
+
+def test_a_model_trained_with_other_hyperparameters_is_retrained(tmp_path):
+    from training.linear_learner import LinearLearner
+    from training.local_workflow import is_current, train
+    from training.settings import LocalSettings
+
+    settings = LocalSettings(models_dir=tmp_path)
+    train(["housing"], settings, say=lambda _: None)
+    assert is_current(settings, "housing")
+    data_dir = settings.model_dir("housing")
+    stale = LinearLearner(predictor_type="regressor", epochs=1, num_models=1)
+    stale.fit(np.ones((4, 13)) * np.arange(4)[:, None], np.arange(4.0))
+    stale.save(data_dir)
+    assert not is_current(settings, "housing")
+    train(["housing"], settings, only_missing=True, say=lambda _: None)
+    assert is_current(settings, "housing")

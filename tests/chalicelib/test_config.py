@@ -14,7 +14,7 @@ def test_an_empty_environment_gives_the_local_defaults():
     }
     assert settings.runtime_url is None
     assert settings.max_instances == 1000
-    assert settings.max_body_bytes == 6 * 1024 * 1024
+    assert settings.max_body_bytes == 5 * 1024 * 1024
     assert settings.cors_allow_origins == ()
 
 
