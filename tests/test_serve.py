@@ -21,11 +21,12 @@ from training.examples import EXAMPLES
 ROOT = Path(__file__).resolve().parent.parent
 
 
-@pytest.fixture(scope="module")
-def served(tmp_path_factory):
+def start_serve(models_dir: Path):
+    """``python -m training serve --api`` on free ports; returns it once it says it is ready,
+    with what it printed and the two ports it chose."""
     env = {
         **os.environ,
-        "MODELS_DIR": str(tmp_path_factory.mktemp("served-models")),
+        "MODELS_DIR": str(models_dir),
         "API_PORT": "0",
         "EMULATOR_PORT": "0",
         "PYTHONUNBUFFERED": "1",
@@ -45,8 +46,23 @@ def served(tmp_path_factory):
             break
     else:
         pytest.fail("serve exited early:\n" + "".join(output))
-    port = re.search(r"the API on http://127\.0\.0\.1:(\d+)", "".join(output)).group(1)
-    yield process, int(port), output, Path(env["MODELS_DIR"])
+    text = "".join(output)
+    api_port = int(re.search(r"the API on http://127\.0\.0\.1:(\d+)", text).group(1))
+    endpoint_port = int(re.search(r"endpoint on http://127\.0\.0\.1:(\d+)", text).group(1))
+    return process, output, api_port, endpoint_port
+
+
+def assert_nothing_listens(*ports):
+    for port in ports:
+        with pytest.raises(OSError):
+            http.client.HTTPConnection("127.0.0.1", port, timeout=2).connect()
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory):
+    models_dir = tmp_path_factory.mktemp("served-models")
+    process, output, api_port, _ = start_serve(models_dir)
+    yield process, api_port, output, models_dir
     if process.poll() is None:
         process.kill()
         process.wait()
@@ -117,34 +133,14 @@ def test_ctrl_c_stops_both_servers_cleanly(served):
     rest = process.communicate(timeout=30)[0]
     assert process.returncode in (0, 130)
     assert "Traceback" not in rest
-    for port in (api_port, endpoint_port):
-        with pytest.raises(OSError):
-            http.client.HTTPConnection("127.0.0.1", port, timeout=2).connect()
+    assert_nothing_listens(api_port, endpoint_port)
 
 
 def test_sigterm_stops_the_endpoint_process_too(tmp_path):
-    env = {**os.environ, "MODELS_DIR": str(tmp_path), "API_PORT": "0", "EMULATOR_PORT": "0"}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "training", "serve", "--api"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    output = "".join(iter_until(process.stdout, "Ctrl-C stops both"))
-    endpoint_port = int(re.search(r"endpoint on http://127\.0\.0\.1:(\d+)", output).group(1))
+    process, _, api_port, endpoint_port = start_serve(tmp_path)
     process.terminate()
     process.communicate(timeout=30)
-    with pytest.raises(OSError):
-        http.client.HTTPConnection("127.0.0.1", endpoint_port, timeout=2).connect()
-
-
-def iter_until(stream, marker):
-    for line in stream:
-        yield line
-        if line.startswith(marker):
-            return
+    assert_nothing_listens(api_port, endpoint_port)
 
 
 def test_a_model_trained_with_other_hyperparameters_is_retrained(tmp_path):
