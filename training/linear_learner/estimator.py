@@ -3,9 +3,10 @@
 This module is the public face of the package: it stores hyperparameters, validates data,
 hands both to :func:`~training.linear_learner.trainer.train`, folds the scaler into the
 winning weights so :meth:`LinearLearner.predict` is one matrix product plus a link
-function, and saves and loads the result as a single ``model.npz``. About half of its
-length is the class docstring users read in a notebook (every parameter and attribute, and
-a runnable example); the code itself is short.
+function, and saves and loads the result as a single ``model.npz``. It is long because
+a third of it is documentation users read in a notebook (every parameter and attribute,
+and a runnable example) and because it owns the whole public surface; the training itself
+lives in ``trainer.py``.
 """
 
 from __future__ import annotations
