@@ -112,12 +112,9 @@ class SageMakerResources:
 
     def endpoint(self, name: str) -> Endpoint | None:
         """The endpoint, or ``None`` if there is none of that name."""
-        try:
-            found = self._client.describe_endpoint(EndpointName=name)
-        except ClientError as error:
-            if is_not_found(error):
-                return None
-            raise
+        found = self._describe("describe_endpoint", EndpointName=name)
+        if found is None:
+            return None
         variants = found.get("ProductionVariants") or [{}]
         return Endpoint(
             name=name,
@@ -129,12 +126,9 @@ class SageMakerResources:
 
     def hosting(self, config_name: str) -> Hosting | None:
         """How an endpoint configuration hosts its model; ``None`` if it is gone."""
-        try:
-            found = self._client.describe_endpoint_config(EndpointConfigName=config_name)
-        except ClientError as error:
-            if is_not_found(error):
-                return None
-            raise
+        found = self._describe("describe_endpoint_config", EndpointConfigName=config_name)
+        if found is None:
+            return None
         variant = found["ProductionVariants"][0]
         serverless = variant.get("ServerlessConfig")
         if serverless:
@@ -142,12 +136,9 @@ class SageMakerResources:
         return RealTime(variant["InstanceType"], variant.get("InitialInstanceCount", 1))
 
     def model_of(self, config_name: str) -> str | None:
-        try:
-            found = self._client.describe_endpoint_config(EndpointConfigName=config_name)
-        except ClientError as error:
-            if is_not_found(error):
-                return None
-            raise
+        found = self._describe("describe_endpoint_config", EndpointConfigName=config_name)
+        if found is None:
+            return None
         name = found["ProductionVariants"][0].get("ModelName")
         return str(name) if name else None
 
@@ -211,6 +202,16 @@ class SageMakerResources:
 
     def delete_model(self, name: str) -> bool:
         return self._delete("delete_model", ModelName=name)
+
+    def _describe(self, operation: str, **name: str) -> dict[str, Any] | None:
+        """A describe call's answer, or ``None`` if the resource does not exist."""
+        try:
+            found: dict[str, Any] = getattr(self._client, operation)(**name)
+        except ClientError as error:
+            if is_not_found(error):
+                return None
+            raise
+        return found
 
     def _delete(self, operation: str, **name: str) -> bool:
         try:
