@@ -163,13 +163,13 @@ def test_an_unsupported_content_type_is_a_415(api):
     assert answer["error"]["code"] == "unsupported_media_type"
 
 
+def route_housing_to(emulator, endpoint_name):
+    names = {**Settings().endpoint_names, "housing": endpoint_name}
+    configure_app(Settings(runtime_url=emulator.url, endpoint_names=names))
+
+
 def test_a_missing_endpoint_is_a_503_with_retry_after(api, emulator):
-    configure_app(
-        Settings(
-            runtime_url=emulator.url,
-            endpoint_names={**Settings().endpoint_names, "housing": "gone"},
-        )
-    )
+    route_housing_to(emulator, "gone")
     status, answer, headers = post(api, "/housing", EXAMPLES["housing"])
     assert status == 503
     assert "'gone' does not exist" in answer["error"]["message"]
@@ -178,12 +178,7 @@ def test_a_missing_endpoint_is_a_503_with_retry_after(api, emulator):
 
 def test_an_endpoint_serving_another_model_is_a_502(api, emulator):
     # The housing rows have 13 columns; the rainfall model reads 17 and refuses them.
-    configure_app(
-        Settings(
-            runtime_url=emulator.url,
-            endpoint_names={**Settings().endpoint_names, "housing": "rainfall"},
-        )
-    )
+    route_housing_to(emulator, "rainfall")
     status, answer, _ = post(api, "/housing", EXAMPLES["housing"])
     assert status == 502
     assert answer["error"]["code"] == "model_error"
