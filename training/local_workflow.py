@@ -23,6 +23,7 @@ from training.recipes import HYPERPARAMETERS
 from training.settings import LocalSettings
 
 MODEL_FILE = "model.npz"
+PROGRESS_LINES = 20
 
 
 class LocalError(Exception):
@@ -45,11 +46,14 @@ def train_one(
     started = time.perf_counter()
 
     def progress(report: EpochReport) -> None:
+        if not _shows_epoch(report.epoch, report.epochs):
+            return
         loss = report.train_loss if report.validation_loss is None else report.validation_loss
         split = "train" if report.validation_loss is None else "validation"
+        width = len(str(report.epochs))
         say(
-            f"  epoch {report.epoch:>2}/{report.epochs}  model {report.best_model:>2} leads, "
-            f"{split} loss {loss:.5g}"
+            f"  epoch {report.epoch:>{width}}/{report.epochs}  model {report.best_model:>2} "
+            f"leads, {split} loss {loss:.5g}"
         )
 
     learner = LinearLearner(**hyperparameters, progress=progress)
@@ -60,6 +64,12 @@ def train_one(
     say(f"{model}: saved to {directory} in {time.perf_counter() - started:.2f} s")
     say(f"  {_summary(report)}")
     return report
+
+
+def _shows_epoch(epoch: int, epochs: int) -> bool:
+    """Whether to print this epoch: every one of a short run, about twenty of a long one."""
+    every = -(-epochs // PROGRESS_LINES)
+    return epoch % every == 0 or epoch in (1, epochs)
 
 
 def _summary(report: dict[str, Any]) -> str:

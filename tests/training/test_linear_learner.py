@@ -429,6 +429,37 @@ def test_patience_larger_than_epochs_disables_early_stopping() -> None:
     assert learner.training_report_["early_stopped"] is False
 
 
+def _validation_that_prefers_no_model() -> tuple[np.ndarray, ...]:
+    """Training data with ``y = 2x`` and validation labels of 0: every epoch looks worse."""
+    rng = np.random.default_rng(5)
+    X, X_val = rng.normal(size=(200, 1)), rng.normal(size=(100, 1))
+    return X, 2.0 * X[:, 0], X_val, np.zeros(100)
+
+
+def test_early_stopping_restores_the_epoch_validation_liked_best() -> None:
+    X, y, X_val, y_val = _validation_that_prefers_no_model()
+    learner = LinearLearner(
+        predictor_type="regressor", num_models=1, epochs=30, mini_batch_size=10
+    ).fit(X, y, X_val, y_val)
+
+    assert learner.training_report_["best_epoch"] == 1
+    assert abs(learner.coef_[0]) < 1.0
+
+
+def test_turning_early_stopping_off_keeps_each_models_last_epoch() -> None:
+    X, y, X_val, y_val = _validation_that_prefers_no_model()
+    learner = LinearLearner(
+        predictor_type="regressor",
+        num_models=1,
+        epochs=30,
+        mini_batch_size=10,
+        early_stopping_patience=31,
+    ).fit(X, y, X_val, y_val)
+
+    assert learner.training_report_["best_epoch"] == 30
+    assert learner.coef_[0] == pytest.approx(2.0, abs=1e-3)
+
+
 def test_progress_hook_receives_one_report_per_epoch() -> None:
     X, y = _linear_data()
     reports: list[EpochReport] = []

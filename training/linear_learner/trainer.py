@@ -8,12 +8,16 @@
    :mod:`.parallel`): model 0 uses the given hyperparameters, the others close ones.
 3. **Validate.** After every epoch each model is scored on the validation data (the
    training data when there is none): its loss, and for a binary classifier the selection
-   criterion at its calibrated threshold. Each model keeps its best epoch's weights.
-   Training stops early when the best monitored value has not improved by the relative
-   ``early_stopping_tolerance`` for ``early_stopping_patience`` epochs. The winner is the
-   model whose best epoch scores highest on the selection criterion (lowest loss for
-   regressors and multiclass). Ties in a discrete criterion such as accuracy, between
-   epochs or between models, go to the lower validation loss, then the lower model index.
+   criterion at its calibrated threshold. Each model keeps its best epoch's weights, and
+   training stops early when the best monitored value has not improved by the relative
+   ``early_stopping_tolerance`` for ``early_stopping_patience`` epochs ("saving the best
+   model"). Patience greater than ``epochs`` turns early stopping off, as in SageMaker: every
+   model then trains for all ``epochs`` and keeps its last weights, so selection compares
+   fully trained models rather than the checkpoints a small validation set happens to favour.
+   The winner is the model whose kept epoch scores highest on the selection criterion
+   (lowest loss for regressors and multiclass). Ties in a discrete criterion such as
+   accuracy, between epochs or between models, go to the lower validation loss, then the
+   lower model index.
 
 The monitored value follows the SageMaker documentation: the binary selection criterion
 on validation data when a binary classifier has validation data, otherwise the loss
@@ -267,6 +271,8 @@ def train(
     best_weights, best_bias = parallel.weights.copy(), parallel.bias.copy()
     overall, patience_used, epochs_run, early_stopped = -np.inf, 0, 0, False
     batch = min(config.mini_batch_size, n)
+    # SageMaker's way to turn early stopping off, and with it the restoring of the best epoch.
+    early_stopping = config.early_stopping_patience <= config.epochs
 
     for epoch in range(1, config.epochs + 1):
         order = shuffle_rng.permutation(n)
@@ -296,6 +302,8 @@ def train(
             (monitored >= best_monitored - _TIE) & (eval_loss < best_eval_loss)
         )
         improved &= np.isfinite(monitored)
+        if not early_stopping:
+            improved = np.isfinite(monitored)  # every live model keeps its latest epoch
         if improved.any():
             best_monitored[improved] = monitored[improved]
             best_selection[improved] = selection[improved]
