@@ -127,6 +127,14 @@ def test_the_json_holds_the_test_metrics_of_the_model_and_both_baselines(
         assert set(metrics) <= set(reported[result]), result
 
 
+@pytest.mark.parametrize("model", MODELS)
+def test_each_recipe_meets_its_quality_bars_on_the_project_split(run: Run, model: str) -> None:
+    bars = run.evaluations[model].bars
+
+    assert bars
+    assert all(bar.met for bar in bars), [(bar.description, bar.value) for bar in bars]
+
+
 def test_the_json_holds_each_bar_with_its_value_limit_and_verdict(run: Run) -> None:
     bars = {model: _report(run, model)["bars"] for model in MODELS}
 

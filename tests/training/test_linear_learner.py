@@ -289,20 +289,61 @@ def _best_over_thresholds(scores: np.ndarray, y: np.ndarray, metric: str, beta: 
     return best
 
 
+def _best_constrained(
+    scores: np.ndarray, y: np.ndarray, maximise: str, at_least: str, target: float
+) -> float:
+    """The best precision (or recall) over every cut whose recall (or precision) is on target."""
+    best = 0.0
+    for threshold in np.unique(scores):
+        precision, recall, _ = _confusion((scores >= threshold).astype(float), y)
+        measured = {"precision": precision, "recall": recall}
+        if measured[at_least] >= target:
+            best = max(best, measured[maximise])
+    return best
+
+
 @pytest.mark.parametrize("target", [0.6, 0.9])
-def test_precision_at_target_recall_threshold_meets_the_recall_target(target: float) -> None:
+def test_precision_at_target_recall_is_the_best_precision_that_meets_the_recall_target(
+    target: float,
+) -> None:
     learner, X_val, y_val = _calibrated("precision_at_target_recall", target_recall=target)
 
-    _, recall, _ = _confusion(_labels(learner, X_val), y_val)
+    precision, recall, _ = _confusion(_labels(learner, X_val), y_val)
+    best = _best_constrained(_scores(learner, X_val), y_val, "precision", "recall", target)
     assert recall >= target
+    assert precision == pytest.approx(best)
 
 
 @pytest.mark.parametrize("target", [0.6, 0.8])
-def test_recall_at_target_precision_threshold_meets_the_precision_target(target: float) -> None:
+def test_recall_at_target_precision_is_the_best_recall_that_meets_the_precision_target(
+    target: float,
+) -> None:
     learner, X_val, y_val = _calibrated("recall_at_target_precision", target_precision=target)
 
-    precision, _, _ = _confusion(_labels(learner, X_val), y_val)
+    precision, recall, _ = _confusion(_labels(learner, X_val), y_val)
+    best = _best_constrained(_scores(learner, X_val), y_val, "recall", "precision", target)
     assert precision >= target
+    assert recall == pytest.approx(best)
+
+
+def test_loss_function_criterion_picks_a_lower_validation_loss_than_accuracy_does() -> None:
+    X, y = _overlapping_classes(rows=1600, positive_share=0.3, seed=7)
+    reports = {}
+    for criterion in ["loss_function", "accuracy"]:
+        # Early stopping off: both runs train the very same models and differ only in the pick.
+        learner = LinearLearner(
+            predictor_type="binary_classifier",
+            mini_batch_size=100,
+            epochs=2,
+            early_stopping_patience=3,
+            binary_classifier_model_selection_criteria=criterion,
+        ).fit(X[:1000], y[:1000], X[1000:], y[1000:])
+        reports[criterion] = learner.training_report_
+
+    by_loss, by_accuracy = reports["loss_function"], reports["accuracy"]
+    assert by_loss["winning_model"] != by_accuracy["winning_model"]
+    assert by_loss["validation_loss"] < by_accuracy["validation_loss"]
+    assert by_loss["selection_value"] == -by_loss["validation_loss"]
 
 
 @pytest.mark.parametrize(
@@ -405,7 +446,7 @@ def test_early_stopping_stops_before_epochs_on_a_flat_problem() -> None:
     assert report["epochs_run"] < 50
 
 
-def test_early_stopping_keeps_the_best_epochs_weights() -> None:
+def test_the_reported_validation_loss_is_the_returned_models() -> None:
     rng = np.random.default_rng(9)
     X = rng.normal(size=(600, 3))
     y = rng.normal(size=600)
@@ -415,7 +456,6 @@ def test_early_stopping_keeps_the_best_epochs_weights() -> None:
 
     residual = _scores(learner, X[400:]) - y[400:]
     assert learner.training_report_["validation_loss"] == pytest.approx(0.5 * np.mean(residual**2))
-    assert learner.training_report_["best_epoch"] <= learner.training_report_["epochs_run"]
 
 
 def test_patience_larger_than_epochs_disables_early_stopping() -> None:

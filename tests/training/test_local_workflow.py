@@ -20,6 +20,7 @@ def test_a_short_run_prints_every_epoch(tmp_path: Path) -> None:
     lines = _progress_lines("rainfall", tmp_path)
 
     shown = [line.split()[1] for line in lines]
+    assert lines
     assert shown == [f"{epoch}/{epochs}" for epoch in range(1, len(lines) + 1)]
 
 

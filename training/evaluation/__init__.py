@@ -193,6 +193,6 @@ def _flat(evaluation: Evaluation) -> dict[str, float]:
         flat[f"{name}_accuracy_majority"] = evaluation.trivial.test["accuracy"]
         flat[f"{name}_threshold"] = float(evaluation.recipe.threshold or 0.0)
     for bar in evaluation.bars:
-        # Short names, as in the issue: credit_auc, credit_auc_gap.
+        # Short names for the benchmark table: credit_auc, credit_auc_gap.
         flat[f"{name}_{bar.key.replace('roc_auc', 'auc')}"] = bar.value
     return flat

@@ -1,7 +1,7 @@
 """What an evaluation produces: each model's and baseline's metrics, and the quality bars.
 
 :class:`Evaluation` holds one model's results in table order (the recipe's Linear Learner
-first), the bars of the issue and the test labels; :meth:`Evaluation.to_json` is the
+first), the quality bars and the test labels; :meth:`Evaluation.to_json` is the
 ``<model>.json`` report. The limits of the bars live here, beside the data they judge.
 """
 
@@ -60,7 +60,7 @@ class Result:
 
 @dataclass(frozen=True)
 class Bar:
-    """One quality bar of the issue: the measured value, the limit and whether it is met."""
+    """One quality bar: the measured value, the limit and whether it is met."""
 
     key: str
     description: str
