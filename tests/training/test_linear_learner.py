@@ -77,7 +77,8 @@ def test_regressor_recovers_a_noiseless_linear_target() -> None:
         {"optimizer": "sgd", "momentum": 0.9, "learning_rate": 0.03},
         {"optimizer": "adam"},
         {"optimizer": "adam", "beta_1": 0.5, "beta_2": 0.99},
-        {"optimizer": "rmsprop"},
+        # RMSprop's steps keep their size near the optimum; a decaying step lets it settle.
+        {"optimizer": "rmsprop", "lr_scheduler_step": 20, "lr_scheduler_factor": 0.8},
     ],
     ids=lambda settings_: "-".join(f"{k}={v}" for k, v in settings_.items()),
 )
@@ -86,10 +87,14 @@ def test_each_optimizer_recovers_a_noiseless_linear_target(
 ) -> None:
     X, y = _linear_data()
     learner = LinearLearner(
-        predictor_type="regressor", epochs=60, mini_batch_size=20, **optimizer_settings
+        predictor_type="regressor",
+        epochs=60,
+        early_stopping_patience=61,
+        mini_batch_size=20,
+        **optimizer_settings,
     ).fit(X, y)
 
-    np.testing.assert_allclose(_scores(learner, X), y, atol=1e-3 * np.abs(y).max())
+    np.testing.assert_allclose(_scores(learner, X), y, atol=1e-3)
     assert learner.training_report_["optimizer"] == optimizer_settings["optimizer"]
 
 
