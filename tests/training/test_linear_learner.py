@@ -15,6 +15,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from training.linear_learner import EpochReport, LinearLearner, NotFittedError
+from training.linear_learner.hyperparameters import resolve
+from training.linear_learner.parallel import model_grid
 from training.linear_learner.selection import calibrate
 
 TRUE_WEIGHTS = np.array([1.5, -2.0, 0.5, 3.0])
@@ -420,22 +422,25 @@ def test_selection_falls_back_to_training_data_without_validation() -> None:
     assert learner.training_report_["validation_loss"] is None
 
 
-def test_model_0_trains_with_exactly_the_given_hyperparameters() -> None:
-    X, y = _linear_data()
-    learner = LinearLearner(
-        predictor_type="regressor",
-        num_models=1,
-        learning_rate=0.02,
-        wd=0.001,
-        l1=0.0001,
-        epochs=2,
-    ).fit(X, y)
+def test_model_0_trains_with_exactly_the_given_hyperparameters_and_the_rest_near_them() -> None:
+    config = resolve(
+        {
+            "predictor_type": "regressor",
+            "num_models": 8,
+            "learning_rate": 0.02,
+            "wd": 0.001,
+            "l1": 0.0001,
+        }
+    )
 
-    report = learner.training_report_
-    assert report["winning_model"] == 0
-    assert report["hyperparameters"]["learning_rate"] == 0.02
-    assert report["hyperparameters"]["wd"] == 0.001
-    assert report["hyperparameters"]["l1"] == 0.0001
+    grid = model_grid(config, np.zeros(10), np.random.default_rng(0))
+
+    given = {"learning_rate": 0.02, "wd": 0.001, "l1": 0.0001}
+    for name, value in given.items():
+        assert grid[name][0] == value
+        others = grid[name][1:]
+        assert len(set(others)) == 7 and value not in others
+        assert np.all((others >= value / 10) & (others <= value * 10))
 
 
 def test_early_stopping_stops_before_epochs_on_a_flat_problem() -> None:
