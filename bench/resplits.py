@@ -23,6 +23,7 @@ import numpy as np
 from sklearn.linear_model import LinearRegression
 
 from training import datasets
+from training.evaluation.metrics import regression_metrics
 from training.linear_learner import LinearLearner
 from training.recipes import HYPERPARAMETERS
 
@@ -37,29 +38,26 @@ def rmse_ratios(
     parts = (data.train, data.validation, data.test)
     X = np.vstack([part.X for part in parts])
     y = np.concatenate([part.y for part in parts])
-    rng = np.random.default_rng(seed)
     ratios = []
-    for _ in range(splits):
-        order = rng.permutation(len(y))
-        train, validation, test = np.split(order, [int(0.70 * len(y)), int(0.85 * len(y))])
+    for split_seed in np.random.default_rng(seed).integers(2**31, size=splits):
+        shuffled = datasets.split(data.spec, X, y, seed=int(split_seed))
+        train, validation, test = shuffled.train, shuffled.validation, shuffled.test
         learner = LinearLearner.from_hyperparameters(hyperparameters).fit(
-            X[train], y[train], X[validation], y[validation]
+            train.X, train.y, validation.X, validation.y
         )
-        ours = np.array([record["score"] for record in learner.predict(X[test])])
-        theirs = LinearRegression().fit(X[train], y[train]).predict(X[test])
-        ratios.append(_rmse(ours, y[test]) / _rmse(theirs, y[test]))
+        ours = [record["score"] for record in learner.predict(test.X)]
+        theirs = LinearRegression().fit(train.X, train.y).predict(test.X)
+        ratios.append(
+            regression_metrics(test.y, ours)["rmse"] / regression_metrics(test.y, theirs)["rmse"]
+        )
     return np.array(ratios)
-
-
-def _rmse(prediction: np.ndarray, y: np.ndarray) -> float:
-    return float(np.sqrt(np.mean((prediction - y) ** 2)))
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.resplits", description=__doc__)
     regressors = [m for m, h in HYPERPARAMETERS.items() if h["predictor_type"] == "regressor"]
     parser.add_argument("model", choices=regressors)
-    parser.add_argument("--splits", type=int, default=30)
+    parser.add_argument("--splits", type=int, default=100)
     parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE")
     args = parser.parse_args(argv)
     hyperparameters: dict[str, Any] = {**HYPERPARAMETERS[args.model], "loss": "squared_loss"}

@@ -117,7 +117,12 @@ def load(name: str, data_dir: Path = DATA_DIR) -> Dataset:
         labels.append(label)
     X = np.asarray(features, dtype=np.float64)
     y = np.asarray(labels, dtype=np.float64)
-    order = np.random.default_rng(SPLIT_SEED).permutation(len(y))
+    return split(spec, X, y)
+
+
+def split(spec: ModelSpec, X: np.ndarray, y: np.ndarray, seed: int = SPLIT_SEED) -> Dataset:
+    """Shuffle the rows with ``seed`` and cut them into training, validation and test."""
+    order = np.random.default_rng(seed).permutation(len(y))
     n_train = int(round(TRAIN_SHARE * len(y)))
     n_validation = int(round(VALIDATION_SHARE * len(y)))
     parts = np.split(order, [n_train, n_train + n_validation])

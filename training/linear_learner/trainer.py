@@ -297,13 +297,14 @@ def train(
             monitored = selection if monitor_criterion else -eval_loss
             monitored = np.where(parallel.alive & np.isfinite(monitored), monitored, -np.inf)
 
-        # A discrete criterion such as accuracy often ties; the lower loss breaks the tie.
-        improved = (monitored > best_monitored + _TIE) | (
-            (monitored >= best_monitored - _TIE) & (eval_loss < best_eval_loss)
-        )
+        if early_stopping:
+            # A discrete criterion such as accuracy often ties; the lower loss breaks the tie.
+            improved = (monitored > best_monitored + _TIE) | (
+                (monitored >= best_monitored - _TIE) & (eval_loss < best_eval_loss)
+            )
+        else:
+            improved = np.ones(models, dtype=bool)  # every model keeps its latest epoch
         improved &= np.isfinite(monitored)
-        if not early_stopping:
-            improved = np.isfinite(monitored)  # every live model keeps its latest epoch
         if improved.any():
             best_monitored[improved] = monitored[improved]
             best_selection[improved] = selection[improved]
