@@ -16,8 +16,8 @@ from typing import Any
 
 from bench import api_bench, cold_start
 from bench.stack import local_stack
-from training.local_workflow import train
-from training.settings import LocalSettings
+from training.local.settings import LocalSettings
+from training.local.workflow import train
 
 RESULTS = Path(__file__).parent / "results.json"
 

@@ -17,7 +17,6 @@ import numpy as np
 from bench.stack import Stack
 from chalicelib.catalog import CATALOG
 from chalicelib.endpoint import build_request
-from training.examples import EXAMPLES
 from training.linear_learner import LinearLearner
 
 HOUSING = CATALOG["housing"]
@@ -30,7 +29,7 @@ def percentile(samples: list[float], share: float) -> float:
 
 def house(i: int) -> dict[str, Any]:
     """A distinct, valid instance for every i, so answers can't be confused."""
-    return {**EXAMPLES["housing"], "rm": 4 + (i % 4000) / 1000, "lstat": 2 + (i % 997) / 100}
+    return {**HOUSING.example, "rm": 4 + (i % 4000) / 1000, "lstat": 2 + (i % 997) / 100}
 
 
 def expected_score(learner: LinearLearner, instance: dict[str, Any]) -> float:
@@ -46,7 +45,7 @@ def _post(connection: http.client.HTTPConnection, body: bytes) -> tuple[int, byt
 
 def single_latency(stack: Stack, requests: int) -> dict[str, float]:
     connection = http.client.HTTPConnection("127.0.0.1", stack.api_port)
-    body = json.dumps(EXAMPLES["housing"]).encode()
+    body = json.dumps(dict(HOUSING.example)).encode()
     for _ in range(50):
         _post(connection, body)
     samples = []
@@ -63,7 +62,7 @@ def floor_latency(stack: Stack, requests: int) -> dict[str, float]:
     client = boto3.session.Session(
         aws_access_key_id="local", aws_secret_access_key="local", region_name="us-east-1"
     ).client("sagemaker-runtime", endpoint_url=stack.emulator_url)
-    row = HOUSING.encode(HOUSING.instance_model.model_validate(EXAMPLES["housing"]))
+    row = HOUSING.encode(HOUSING.instance_model.model_validate(HOUSING.example))
     request = build_request("housing", [row])
     for _ in range(50):
         client.invoke_endpoint(**request)["Body"].read()

@@ -197,12 +197,18 @@ class ModelSpec:
     target: str
     feature_names: tuple[str, ...]
     encode_instance: Callable[[BaseModel], list[float]]
+    example: Mapping[str, Any]
     class_labels: tuple[str, str] | None = None
 
     @property
     def endpoint_variable(self) -> str:
         """The environment variable naming this model's SageMaker endpoint."""
         return f"{self.name.upper()}_ENDPOINT_NAME"
+
+    def example_csv(self) -> str:
+        """The example as a CSV body: a header row and one line."""
+        values = ("" if value is None else str(value) for value in self.example.values())
+        return ",".join(self.example) + "\n" + ",".join(values) + "\n"
 
     def encode(self, instance: BaseModel) -> list[float]:
         """One validated instance as a numeric row, in ``feature_names`` order."""
@@ -224,8 +230,11 @@ def _spec(
     predictor_type: PredictorType,
     target: str,
     encoding: tuple[list[str], Callable[[BaseModel], list[float]]],
+    example: Mapping[str, Any],
     class_labels: tuple[str, str] | None = None,
 ) -> ModelSpec:
+    # An example that fails its own schema would be a broken promise in every doc showing it.
+    instance_model.model_validate(example)
     columns, encode = encoding
     return ModelSpec(
         name=name,
@@ -235,6 +244,7 @@ def _spec(
         target=target,
         feature_names=tuple(columns),
         encode_instance=encode,
+        example=example,
         class_labels=class_labels,
     )
 
@@ -249,6 +259,26 @@ CATALOG: dict[str, ModelSpec] = {
             "regressor",
             "PrecipitationSumInches",
             _numeric_encoding(RainfallInstance),
+            # Austin, 2013-12-21: 0.46 inches of rain fell.
+            example={
+                "temp_high_f": 74,
+                "temp_avg_f": 60,
+                "temp_low_f": 45,
+                "dew_point_high_f": 67,
+                "dew_point_avg_f": 49,
+                "dew_point_low_f": 43,
+                "humidity_high_percent": 93,
+                "humidity_avg_percent": 75,
+                "humidity_low_percent": 57,
+                "sea_level_pressure_high_inches": 29.86,
+                "sea_level_pressure_avg_inches": 29.68,
+                "visibility_high_miles": 10,
+                "visibility_avg_miles": 7,
+                "visibility_low_miles": 2,
+                "wind_high_mph": 20,
+                "wind_avg_mph": 4,
+                "wind_gust_mph": 31,
+            },  # fmt: skip
         ),
         _spec(
             "housing",
@@ -257,6 +287,22 @@ CATALOG: dict[str, ModelSpec] = {
             "regressor",
             "MEDV",
             _numeric_encoding(HousingInstance),
+            # The first Boston tract: median value $24,000.
+            example={
+                "crim": 0.00632,
+                "zn": 18,
+                "indus": 2.31,
+                "chas": 0,
+                "nox": 0.538,
+                "rm": 6.575,
+                "age": 65.2,
+                "dis": 4.09,
+                "rad": 1,
+                "tax": 296,
+                "ptratio": 15.3,
+                "b": 396.9,
+                "lstat": 4.98,
+            },  # fmt: skip
         ),
         _spec(
             "credit",
@@ -265,6 +311,18 @@ CATALOG: dict[str, ModelSpec] = {
             "binary_classifier",
             "Risk",
             _credit_encoding(),
+            # The second applicant of the German credit data, rated bad risk.
+            example={
+                "age": 22,
+                "sex": "female",
+                "job": 2,
+                "housing": "own",
+                "saving_accounts": "little",
+                "checking_account": "moderate",
+                "credit_amount": 5951,
+                "duration": 48,
+                "purpose": "radio/TV",
+            },  # fmt: skip
             # Index is Linear Learner's predicted_label: 1, the positive class, is bad risk.
             class_labels=("good", "bad"),
         ),

@@ -49,6 +49,7 @@ def describe_model(spec: ModelSpec, endpoint_name: str, max_instances: int) -> d
         "predictor_type": spec.predictor_type,
         "endpoint_name": endpoint_name,
         "max_instances": max_instances,
+        "example": dict(spec.example),
         "fields": [
             _field_summary(name, schema["properties"][name], fields[name].alias) for name in fields
         ],
@@ -143,13 +144,15 @@ def _operation(spec: ModelSpec, max_instances: int) -> dict[str, Any]:
                                 },
                             },
                         ]
-                    }
+                    },
+                    "example": dict(spec.example),
                 },
                 "text/csv": {
                     "schema": {
                         "type": "string",
                         "description": "A header row naming the fields, then one instance a line.",
-                    }
+                    },
+                    "example": spec.example_csv(),
                 },
             },
         },

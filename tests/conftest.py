@@ -12,8 +12,8 @@ from chalice.test import Client
 import app as app_module
 from chalicelib.config import Settings
 from chalicelib.endpoint import create_runtime_client
-from training.local_workflow import train
-from training.settings import LocalSettings
+from training.local.settings import LocalSettings
+from training.local.workflow import train
 
 
 def test_session() -> boto3.session.Session:
@@ -62,10 +62,10 @@ def api_url(emulator: object) -> Iterator[str]:
     """The app served over HTTP on a free loopback port, as ``make serve`` serves it."""
     import threading
 
-    from training import local_api
+    from training.local import chalice_server
 
-    app, config = local_api.load_app()
-    server = local_api.create_server(app, config, "127.0.0.1", 0)
+    app, config = chalice_server.load_app()
+    server = chalice_server.create_server(app, config, "127.0.0.1", 0)
     thread = threading.Thread(target=server.server.serve_forever, daemon=True)
     thread.start()
     try:

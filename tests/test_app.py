@@ -11,7 +11,7 @@ import pytest
 from chalicelib.catalog import CATALOG
 from chalicelib.config import Settings
 from tests.conftest import configure_app
-from training.examples import EXAMPLES, as_csv
+from tests.examples import EXAMPLES, as_csv
 
 JSON = {"Content-Type": "application/json"}
 CSV = {"Content-Type": "text/csv"}

@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 from chalicelib.catalog import CATALOG
-from training.examples import EXAMPLES
+from tests.examples import EXAMPLES
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -145,8 +145,8 @@ def test_sigterm_stops_the_endpoint_process_too(tmp_path):
 
 def test_a_model_trained_with_other_hyperparameters_is_retrained(tmp_path):
     from training.linear_learner import LinearLearner
-    from training.local_workflow import is_current, train
-    from training.settings import LocalSettings
+    from training.local.settings import LocalSettings
+    from training.local.workflow import is_current, train
 
     settings = LocalSettings(models_dir=tmp_path)
     train(["housing"], settings, say=lambda _: None)

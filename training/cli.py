@@ -1,8 +1,10 @@
-"""``python -m training``: train, evaluate, serve, and (with ``--target aws``) deploy and delete.
+"""``python -m training VERB [--target local|aws]``: one verb, two targets.
 
-Each subcommand is a thin shell over a module that does the work: ``local_workflow`` for the
-local target, ``training.aws`` for SageMaker. Errors a user can fix end as one line on stderr
-and exit status 2, never a traceback.
+This module declares every verb and every argument, the AWS flags included, and sends each
+verb to ``training/local/verbs.py`` or ``training/aws/verbs.py``, which hold the same verbs
+with the same signature ``(args, environ)``. A verb one target lacks answers one line naming
+the target that has it. Errors a user can fix (``training.errors.TrainingError``) end here,
+and only here, as one line on stderr and exit status 2, never a traceback.
 """
 
 from __future__ import annotations
@@ -10,18 +12,25 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
+from types import ModuleType
 
 from chalicelib.catalog import CATALOG
-from chalicelib.config import ConfigurationError
-from training import local_workflow
-from training.settings import LocalSettings
+from training.aws import verbs as aws_verbs
+from training.aws.settings import SERVERLESS_MEMORY_MB
+from training.errors import TrainingError, UsageError
+from training.local import verbs as local_verbs
 
-TARGETS = ("local", "aws")
+TARGETS: dict[str, ModuleType] = {"local": local_verbs, "aws": aws_verbs}
 
-
-class UsageError(Exception):
-    """A problem the user fixes by changing the command or its environment."""
+HELP = {
+    "train": "train models",
+    "evaluate": "test-split metrics beside scikit-learn",
+    "serve": "run the local SageMaker endpoint (and with --api the API)",
+    "deploy": "deploy endpoints",
+    "delete": "delete models, or endpoints and what they use",
+    "status": "what is trained or deployed, and what it costs",
+}
 
 
 def _models(parser: argparse.ArgumentParser) -> None:
@@ -34,74 +43,128 @@ def _models(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _target(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--target", choices=TARGETS, default="local", help="default: local")
-
-
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m training", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
-
-    train = commands.add_parser("train", help="train models")
-    _models(train)
-    _target(train)
-    train.add_argument(
-        "--if-missing", action="store_true", help="skip models that already have a local model"
+    for verb, help_text in HELP.items():
+        command = commands.add_parser(verb, help=help_text)
+        if verb != "serve":
+            _models(command)
+        if verb != "evaluate":
+            command.add_argument("--target", choices=TARGETS, default="local", help="default: local")
+        _aws_arguments(command, verb)
+    commands.choices["train"].add_argument(
+        "--if-missing", action="store_true", help="skip models that already have a current model"
     )
-
-    evaluate = commands.add_parser("evaluate", help="test-split metrics beside scikit-learn")
-    _models(evaluate)
-
-    serve = commands.add_parser("serve", help="run the local SageMaker endpoint")
-    serve.add_argument(
-        "--api", action="store_true", help="also run the API (what `make serve` does)"
-    )
+    serve = commands.choices["serve"]
+    serve.add_argument("--api", action="store_true", help="also run the API (what `make serve` does)")
     serve.add_argument("--host", help="interface for both servers (default 127.0.0.1)")
-
-    for name, help_text in (
-        ("deploy", "deploy endpoints"),
-        ("delete", "delete endpoints and what they use"),
-        ("status", "what is deployed and what it costs"),
-    ):
-        command = commands.add_parser(name, help=help_text)
-        _models(command)
-        _target(command)
-    _add_aws_arguments(commands)
     return parser
 
 
-def _add_aws_arguments(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    from training.aws import cli as aws_cli
+def _aws_arguments(parser: argparse.ArgumentParser, command: str) -> None:
+    """The AWS options of one verb, read by ``training/aws/settings.py``."""
+    if command not in aws_verbs.VERBS:
+        return
+    group = parser.add_argument_group(
+        "AWS (with --target aws; flags override the environment, see training/aws/settings.py)"
+    )
+    group.add_argument("--region", help="AWS region (env AWS_REGION / AWS_DEFAULT_REGION)")
+    group.add_argument("--profile", help="AWS profile for credentials (env AWS_PROFILE)")
+    if command in ("train", "delete"):
+        group.add_argument(
+            "--bucket", help="S3 bucket for data and artifacts (env SAGEMAKER_BUCKET)"
+        )
+        group.add_argument(
+            "--prefix", help="S3 key prefix (env SAGEMAKER_PREFIX; default sagemaker-predictions)"
+        )
+    if command in ("train", "deploy"):
+        group.add_argument("--role-arn", help="IAM role SageMaker assumes (env SAGEMAKER_ROLE_ARN)")
+        group.add_argument(
+            "--timeout-minutes",
+            type=float,
+            help="give up waiting after this long (default 60 for train, 30 for deploy)",
+        )
+    if command in ("deploy", "delete"):
+        group.add_argument("--stage", help="Chalice stage the endpoints serve (default prod)")
+    if command == "train":
+        group.add_argument(
+            "--training-instance-type", help="training instance (default ml.m5.large)"
+        )
+    if command == "deploy":
+        _deploy_arguments(group)
+    if command == "delete":
+        group.add_argument(
+            "--all",
+            action="store_true",
+            help="every endpoint, config and model tagged project=sagemaker-predictions, "
+            "any model and stage",
+        )
+        group.add_argument(
+            "--purge-data",
+            action="store_true",
+            help="also delete the models' S3 data and artifacts and their training records",
+        )
 
-    for name, command in commands.choices.items():
-        aws_cli.add_arguments(command, name)
+
+def _deploy_arguments(group: argparse._ArgumentGroup) -> None:
+    group.add_argument("--instance-type", help="endpoint instance type (default ml.m5.large)")
+    group.add_argument("--instance-count", type=int, help="endpoint instances (default 1)")
+    group.add_argument(
+        "--serverless", action="store_true", help="a serverless endpoint instead of instances"
+    )
+    group.add_argument(
+        "--memory-mb",
+        type=int,
+        choices=SERVERLESS_MEMORY_MB,
+        help="serverless memory (default 2048)",
+    )
+    group.add_argument(
+        "--max-concurrency", type=int, help="serverless concurrent requests, 1-200 (default 5)"
+    )
+    group.add_argument(
+        "--min-instances", type=int, help="autoscaling: fewest instances (with --max-instances)"
+    )
+    group.add_argument("--max-instances", type=int, help="autoscaling: most instances")
+    group.add_argument(
+        "--invocations-per-instance",
+        type=int,
+        help="autoscaling target, requests per instance per minute (default 100)",
+    )
+    group.add_argument(
+        "--write-chalice-config",
+        action="store_true",
+        help="write the stage's endpoint variables and IAM policy into .chalice/",
+    )
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    args.models = list(getattr(args, "models", None) or CATALOG)
+
+def verb_for(command: str, target: str) -> Callable[[argparse.Namespace, Mapping[str, str]], None]:
+    """The function that runs ``command`` on ``target``; ``UsageError`` if that target lacks it."""
+    module = TARGETS[target]
+    if command in module.VERBS:
+        return getattr(module, command)  # type: ignore[no-any-return]
+    others = [name for name, other in TARGETS.items() if command in other.VERBS]
+    raise UsageError(
+        f"'{command}' has no {target} target; run it with --target {others[0]}"
+        + ("; locally, 'serve' hosts the models" if command == "deploy" else "")
+    )
+
+
+def report_errors(action: Callable[[], object]) -> int:
+    """The one error boundary: run ``action``; a ``TrainingError`` becomes one line and status 2."""
     try:
-        settings = LocalSettings.from_environ(os.environ)
-        if getattr(args, "target", "local") == "aws":
-            from training.aws import cli as aws_cli
-
-            return aws_cli.run(args.command, args)
-        if args.command == "train":
-            local_workflow.train(args.models, settings, only_missing=args.if_missing)
-        elif args.command == "evaluate":
-            from training import evaluation
-
-            evaluation.main(args.models)
-        elif args.command == "serve":
-            local_workflow.serve(settings, with_api=args.api, host=args.host, environ=os.environ)
-        else:
-            raise UsageError(
-                f"'{args.command}' acts on AWS: add --target aws (locally, 'train' saves "
-                "models and 'serve' hosts them)."
-            )
-    except (UsageError, local_workflow.LocalError, ConfigurationError) as error:
+        action()
+    except TrainingError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
-        return 130
     return 0
+
+
+def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    args.models = list(getattr(args, "models", None) or CATALOG)
+    environ = os.environ if environ is None else environ
+    return report_errors(
+        lambda: verb_for(args.command, getattr(args, "target", "local"))(args, environ)
+    )

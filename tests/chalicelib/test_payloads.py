@@ -7,7 +7,7 @@ import pytest
 from chalicelib.catalog import CATALOG
 from chalicelib.errors import InvalidRequest, PayloadTooLarge, UnsupportedMediaType
 from chalicelib.payloads import media_type, parse_instances
-from training.examples import EXAMPLES
+from tests.examples import EXAMPLES
 
 HOUSING = CATALOG["housing"]
 HOUSE = EXAMPLES["housing"]

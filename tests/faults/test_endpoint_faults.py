@@ -12,8 +12,8 @@ from chalice.test import Client
 import app as app_module
 from chalicelib.config import Settings
 from tests.conftest import configure_app
+from tests.examples import EXAMPLES
 from tests.faults.endpoint_double import drop, endpoint_double, error, raw_body, stall
-from training.examples import EXAMPLES
 
 ATTEMPTS = 2
 READ_TIMEOUT = 0.5

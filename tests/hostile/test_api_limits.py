@@ -8,7 +8,7 @@ import pytest
 
 from chalicelib.config import Settings
 from tests.conftest import configure_app
-from training.examples import EXAMPLES
+from tests.examples import EXAMPLES
 
 LIMIT = 4096
 

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from chalicelib.catalog import CATALOG
 from chalicelib.errors import ApiError
 from chalicelib.payloads import parse_instances
-from training.examples import EXAMPLES
+from tests.examples import EXAMPLES
 
 LIMITS = {"max_instances": 50, "max_body_bytes": 64 * 1024}
 json_values = st.recursive(

@@ -16,7 +16,7 @@ MODULES = [
     "training.linear_learner.metrics",
     "training.linear_learner.optimizers",
     "training.linear_learner.selection",
-    "training.recordio",
+    "training.emulator.recordio",
 ]
 
 

@@ -21,9 +21,8 @@ from typing import Any
 
 from chalicelib.catalog import CATALOG
 from training.aws import naming
-from training.settings import PROJECT_DIR
+from training.paths import CHALICE_DIR
 
-CHALICE_DIR = PROJECT_DIR / ".chalice"
 LOG_ACTIONS = ("logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents")
 LOG_RESOURCE = "arn:aws:logs:*:*:log-group:/aws/lambda/*"
 

@@ -30,8 +30,10 @@ from botocore.exceptions import (
     ProfileNotFound,
 )
 
+from training.errors import TrainingError
 
-class AwsError(Exception):
+
+class AwsError(TrainingError):
     """A problem on the AWS target that the user can fix; the message says how."""
 
 

@@ -36,7 +36,7 @@ from typing import Any, TypeVar
 
 from training.aws import naming
 from training.aws.errors import InvalidSetting, MissingSettings
-from training.settings import PROJECT_DIR
+from training.paths import AWS_STATE_DIR
 
 T = TypeVar("T")
 
@@ -119,7 +119,7 @@ class AwsSettings:
     invocations_per_instance: int = 100
     stage: str = "prod"
     timeout_minutes: float | None = None
-    state_dir: Path = PROJECT_DIR / ".aws-state"
+    state_dir: Path = AWS_STATE_DIR
     poll_seconds: float = 30.0
 
     @classmethod

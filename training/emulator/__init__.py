@@ -11,13 +11,14 @@ Modules, one job each (after moto's per-service layout):
 - ``server``: the ``Emulator``: port, event loop, start and stop;
 - ``protocol``: HTTP/1.1 framing and keep-alive on asyncio;
 - ``responses``: routing and the operations, request in, response out;
-- ``models``: the hosted endpoints and their models (state, no HTTP);
+- ``endpoints``: the endpoint store: the hosted endpoints and their models (state, no HTTP);
 - ``formats``: request and response bodies (CSV, JSON, JSON Lines, RecordIO-protobuf);
+- ``recordio``: RecordIO-protobuf framing and ``Record`` messages;
 - ``exceptions``: errors with their AWS code and HTTP status.
 """
 
 from training.emulator.exceptions import ACCOUNT_ID
-from training.emulator.models import MODEL_FILE
 from training.emulator.server import Emulator
+from training.linear_learner.persistence import MODEL_FILE
 
 __all__ = ["ACCOUNT_ID", "MODEL_FILE", "Emulator"]

@@ -28,7 +28,7 @@ from typing import Any, cast
 
 import numpy as np
 
-from training import recordio
+from training.emulator import recordio
 from training.emulator.exceptions import PayloadError, UnsupportedAccept, UnsupportedMediaType
 
 CSV = "text/csv"

@@ -28,6 +28,13 @@ from dataclasses import dataclass, field
 from urllib.parse import unquote
 
 from training.emulator import formats
+from training.emulator.endpoints import (
+    MAX_NAME_LENGTH,
+    NAME_PATTERN,
+    Log,
+    ModelStore,
+    is_valid_endpoint_name,
+)
 from training.emulator.exceptions import (
     DEFAULT_REGION,
     ContainerError,
@@ -37,13 +44,6 @@ from training.emulator.exceptions import (
     RuntimeApiError,
     UnknownOperation,
     ValidationError,
-)
-from training.emulator.models import (
-    MAX_NAME_LENGTH,
-    NAME_PATTERN,
-    Log,
-    ModelStore,
-    is_valid_endpoint_name,
 )
 
 MAX_BODY_BYTES = 6 * 1024 * 1024

@@ -17,10 +17,11 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from types import TracebackType
 
+from training.emulator.endpoints import Loader, Log, ModelStore, load_linear_learner
 from training.emulator.exceptions import DEFAULT_REGION
-from training.emulator.models import MODEL_FILE, Loader, Log, ModelStore, load_linear_learner
 from training.emulator.protocol import HttpProtocol
 from training.emulator.responses import Application
+from training.linear_learner.persistence import MODEL_FILE
 
 WORKER_THREADS = 2  # for large bodies only; this machine has 2 cores
 

@@ -45,8 +45,9 @@ from pathlib import Path
 
 from training import datasets
 from training.linear_learner import LinearLearner
+from training.local.settings import LocalSettings
+from training.paths import REPORTS_DIR
 from training.recipes import HYPERPARAMETERS
-from training.settings import PROJECT_DIR, LocalSettings
 
 from .compare import baseline, evaluate_model
 from .metrics import (
@@ -74,7 +75,6 @@ __all__ = [
     "roc_curve",
 ]
 
-REPORTS_DIR = PROJECT_DIR / "reports"
 
 
 def evaluate(
@@ -151,7 +151,7 @@ def benchmark(models_dir: Path) -> dict[str, float]:
     falling back to training any that is missing. Training time is the median of five
     in-process fits of all three recipes, beside scikit-learn's baselines on the same rows.
     """
-    from training.local_workflow import MODEL_FILE
+    from training.linear_learner.persistence import MODEL_FILE
 
     settings = LocalSettings(models_dir=models_dir)
     results: dict[str, float] = {}

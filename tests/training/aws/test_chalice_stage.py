@@ -6,7 +6,7 @@ import json
 import shutil
 
 from training.aws import chalice_stage, naming
-from training.settings import PROJECT_DIR
+from training.paths import PROJECT_DIR
 
 
 def test_the_committed_prod_stage_and_policy_are_what_write_stage_makes():

@@ -18,10 +18,10 @@ from tests.training.aws.support import (
     expect_new_version,
     record_training,
 )
-from training.aws import cli as aws_cli
 from training.aws import errors
+from training.aws import verbs as aws_verbs
 from training.aws.state import TrainingStore
-from training.cli import build_parser
+from training.cli import build_parser, report_errors
 
 ROLE_ENV = {"SAGEMAKER_ROLE_ARN": ROLE_ARN, "SAGEMAKER_BUCKET": BUCKET}
 
@@ -37,13 +37,15 @@ def must_not_connect(*_: object) -> None:
 
 
 def run(args, environ, session_factory=boto3.session.Session, connect=must_not_connect):
-    return aws_cli.run(
-        args.command,
-        args,
-        environ=environ,
-        session_factory=session_factory,
-        out=lambda line: None,
-        connect=connect,
+    return report_errors(
+        lambda: aws_verbs.run(
+            args.command,
+            args,
+            environ=environ,
+            session_factory=session_factory,
+            out=lambda line: None,
+            connect=connect,
+        )
     )
 
 
@@ -106,7 +108,7 @@ def test_a_bucket_that_does_not_exist_ends_with_the_command_that_makes_it(capsys
         parse("train", "housing", "--bucket", "absent-bucket"),
         environ=ROLE_ENV,
         session_factory=lambda **_: session,
-        connect=aws_cli.connect,
+        connect=aws_verbs.connect,
     )
 
     assert status == 2

@@ -14,8 +14,8 @@ from training import datasets
 from training.aws import workflow
 from training.aws.errors import BucketProblem, TrainingFailed, WaitTimedOut
 from training.aws.resources import SageMakerResources
+from training.emulator.recordio import read_dense
 from training.recipes import HYPERPARAMETERS
-from training.recordio import read_dense
 
 # The facts sheet's us-east-1 Linear Learner image (section 6), an oracle independent of the SDK.
 US_EAST_1_IMAGE = "382416733822.dkr.ecr.us-east-1.amazonaws.com/linear-learner:1"

@@ -7,8 +7,7 @@ import json
 import numpy as np
 import pytest
 
-from training import recordio
-from training.emulator import formats
+from training.emulator import formats, recordio
 from training.emulator.exceptions import PayloadError, UnsupportedAccept, UnsupportedMediaType
 
 

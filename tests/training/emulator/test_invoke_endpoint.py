@@ -18,8 +18,7 @@ from tests.training.emulator.conftest import (
     feature_rows,
     make_runtime_client,
 )
-from training import recordio
-from training.emulator import ACCOUNT_ID, Emulator
+from training.emulator import ACCOUNT_ID, Emulator, recordio
 from training.linear_learner import LinearLearner
 
 ENDPOINTS = ["housing", "credit", "weather"]

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.training.emulator.conftest import csv_body, feature_rows
-from training.emulator.models import ModelStore
+from training.emulator.endpoints import ModelStore
 from training.emulator.protocol import BadRequest, HttpProtocol, parse_head
 from training.emulator.responses import Application
 

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 import scipy.sparse
 
-from training import recordio
+from training.emulator import recordio
 
 # Importing the SDK warns that v2 is on its way out; that warning alone is expected here.
 pytestmark = pytest.mark.filterwarnings(

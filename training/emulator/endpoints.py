@@ -21,8 +21,8 @@ from typing import Any, Protocol
 import numpy as np
 
 from training.emulator.exceptions import EndpointNotFound, ModelLoadError
+from training.linear_learner.persistence import MODEL_FILE
 
-MODEL_FILE = "model.npz"
 MAX_NAME_LENGTH = 63
 # SageMaker's EndpointName pattern; it also keeps a name from escaping models_dir.
 NAME_PATTERN = re.compile(r"[a-zA-Z0-9](-*[a-zA-Z0-9])*")

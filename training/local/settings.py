@@ -1,4 +1,4 @@
-"""Settings of the training and local-serving tools, read from the environment here only.
+"""Settings of the local target, read from the environment here only.
 
 Lookup order: command-line flags (the CLI passes them in), then these environment
 variables, then the local defaults.
@@ -18,15 +18,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from chalicelib.config import ConfigurationError, endpoint_names
-
-PROJECT_DIR = Path(__file__).resolve().parent.parent
+from training.errors import SettingsError
+from training.paths import MODELS_DIR
 
 
 @dataclass(frozen=True)
 class LocalSettings:
     """Where local models live and where the local servers listen."""
 
-    models_dir: Path = PROJECT_DIR / "models"
+    models_dir: Path = MODELS_DIR
     emulator_host: str = "127.0.0.1"
     emulator_port: int = 8080
     api_host: str = "127.0.0.1"
@@ -40,18 +40,22 @@ class LocalSettings:
     @classmethod
     def from_environ(cls, environ: Mapping[str, str]) -> LocalSettings:
         defaults = cls()
+        try:
+            names = endpoint_names(environ)
+        except ConfigurationError as error:
+            raise SettingsError(str(error)) from None
         return cls(
             models_dir=Path(environ.get("MODELS_DIR") or defaults.models_dir),
             emulator_host=environ.get("EMULATOR_HOST") or defaults.emulator_host,
             emulator_port=_port(environ, "EMULATOR_PORT", defaults.emulator_port),
             api_host=environ.get("API_HOST") or defaults.api_host,
             api_port=_port(environ, "API_PORT", defaults.api_port),
-            endpoint_names=endpoint_names(environ),
+            endpoint_names=names,
         )
 
 
 def _port(environ: Mapping[str, str], name: str, default: int) -> int:
     raw = environ.get(name) or str(default)
     if not raw.isdigit() or int(raw) > 65535:
-        raise ConfigurationError(f"{name}={raw!r} is not a port number (0 to 65535)")
+        raise SettingsError(f"{name}={raw!r} is not a port number (0 to 65535)")
     return int(raw)

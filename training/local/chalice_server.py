@@ -1,4 +1,4 @@
-"""Serve the Chalice app on this machine, faithfully and without Chalice's local stalls.
+"""The local HTTP server of the Chalice app: the app served faithfully, without ``chalice local``'s stalls.
 
 Two measured traps of ``chalice local`` are avoided here:
 
@@ -27,8 +27,7 @@ from chalice.config import Config
 from chalice.local import ChaliceRequestHandler, LocalDevServer, LocalGateway
 
 from chalicelib.errors import error_body
-
-PROJECT_DIR = Path(__file__).resolve().parent.parent
+from training.paths import PROJECT_DIR
 
 
 class OneAtATimeGateway(LocalGateway):

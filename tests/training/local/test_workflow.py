@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from training.local_workflow import PROGRESS_LINES, train
+from training.local.settings import LocalSettings
+from training.local.workflow import PROGRESS_LINES, train
 from training.recipes import HYPERPARAMETERS
-from training.settings import LocalSettings
 
 
 def _progress_lines(model: str, models_dir: Path) -> list[str]:

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from training.emulator.endpoints import Model, ModelStore, load_linear_learner
 from training.emulator.exceptions import EndpointNotFound, ModelLoadError
-from training.emulator.models import Model, ModelStore, load_linear_learner
 from training.linear_learner import LinearLearner
 
 

@@ -1,0 +1,118 @@
+"""The AWS target's verbs, each ``(args, environ)``, as ``training/cli.py`` calls them.
+
+``run`` is where every verb starts. The order of its checks is what makes "no AWS call
+without the settings" true: flags and environment are read and validated, the required ones
+checked, credentials looked up (a local lookup), and only then is a client used. Errors
+botocore raises become ``AwsError``s here, so the CLI's one error boundary reports them as
+one line, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import replace
+from typing import Any
+
+import boto3
+from botocore.config import Config
+from botocore.exceptions import BotoCoreError, ClientError
+
+from training.aws import errors
+from training.aws.errors import MissingCredentials
+from training.aws.settings import AwsSettings
+
+VERBS = ("train", "deploy", "delete", "status")
+
+
+def required_settings(command: str, args: argparse.Namespace) -> tuple[str, ...]:
+    """What each command can't run without; checked before any AWS call."""
+    if command == "train":
+        return ("region", "bucket", "role_arn")
+    if command == "deploy":
+        return ("region", "role_arn")
+    if command == "delete" and getattr(args, "purge_data", False):
+        return ("region", "bucket")
+    return ("region",)
+
+
+def connect(settings: AwsSettings, session: Any, out: Callable[[str], None]) -> Any:
+    """The ``workflow.Aws`` of one boto3 session: its clients, the SDK, the state folder."""
+    from training.aws.resources import SageMakerResources
+    from training.aws.sagemaker_backend import SageMakerBackend
+    from training.aws.scaling import EndpointScaling
+    from training.aws.state import TrainingStore
+    from training.aws.storage import Storage
+    from training.aws.workflow import Aws
+
+    config = Config(retries={"mode": "standard", "max_attempts": 5})
+    client = session.client("sagemaker", config=config)
+    return Aws(
+        settings=settings,
+        backend=SageMakerBackend(session, client),
+        sagemaker=SageMakerResources(client),
+        scaling=EndpointScaling(session.client("application-autoscaling", config=config)),
+        storage=Storage(session.client("s3", config=config)),
+        store=TrainingStore(settings.state_dir),
+        out=out,
+    )
+
+
+def dispatch(command: str, args: argparse.Namespace, aws: Any) -> None:
+    from training.aws import workflow
+
+    if command == "train":
+        workflow.train(aws, args.models, only_missing=getattr(args, "if_missing", False))
+    elif command == "deploy":
+        workflow.deploy(aws, args.models, write_chalice_config=args.write_chalice_config)
+    elif command == "delete":
+        workflow.delete(aws, args.models, everything=args.all, purge_data=args.purge_data)
+    else:
+        workflow.status(aws, args.models)
+
+
+def run(
+    command: str,
+    args: argparse.Namespace,
+    environ: Mapping[str, str],
+    session_factory: Callable[..., Any] = boto3.session.Session,
+    out: Callable[[str], None] = print,
+    connect: Callable[[AwsSettings, Any, Callable[[str], None]], Any] = connect,
+) -> None:
+    """Run one verb against AWS; raises ``AwsError`` for what the user fixes."""
+    # The SDK calls logging.basicConfig(level=INFO) when some of its modules load; a root
+    # handler set first keeps its INFO chatter (and botocore's) off the terminal.
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        settings = AwsSettings.resolve(vars(args), environ)
+        # Reads ~/.aws/config for the profile and its region: local, no AWS call.
+        session = session_factory(profile_name=settings.profile, region_name=settings.region)
+        if settings.region is None and session.region_name:
+            settings = replace(settings, region=session.region_name)
+        settings.require(*required_settings(command, args))
+        if session.get_credentials() is None:
+            raise MissingCredentials()
+        dispatch(command, args, connect(settings, session, out))
+    except (BotoCoreError, ClientError) as error:
+        raise errors.explain(error) from None
+
+
+def train(args: argparse.Namespace, environ: Mapping[str, str]) -> None:
+    """A SageMaker training job per model, its data in S3 as RecordIO-protobuf."""
+    run("train", args, environ)
+
+
+def deploy(args: argparse.Namespace, environ: Mapping[str, str]) -> None:
+    """A real-time or serverless endpoint per model, wired into the Chalice stage."""
+    run("deploy", args, environ)
+
+
+def delete(args: argparse.Namespace, environ: Mapping[str, str]) -> None:
+    """The models' endpoints, configs and models (and with --purge-data their S3 data)."""
+    run("delete", args, environ)
+
+
+def status(args: argparse.Namespace, environ: Mapping[str, str]) -> None:
+    """What is deployed and what it costs an hour."""
+    run("status", args, environ)

@@ -1,0 +1,9 @@
+"""The local target: the same verbs as ``training/aws/``, run on this machine with no AWS account.
+
+- ``verbs``: the verbs as ``training/cli.py`` calls them, ``(args, environ)``;
+- ``settings``: environment > defaults for the local folders and ports;
+- ``workflow``: train, status and delete of the local models under ``models/``;
+- ``supervision``: ``serve``: the endpoint and API processes, their signals and ports, and
+  the curl lines printed;
+- ``chalice_server``: the local HTTP server of the Chalice app.
+"""

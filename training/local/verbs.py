@@ -1,0 +1,43 @@
+"""The local target's verbs, each ``(args, environ)``, as ``training/cli.py`` calls them.
+
+The AWS target's verbs, with the same names and signatures, are in ``training/aws/verbs.py``.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Mapping
+
+from training.local import supervision, workflow
+from training.local.settings import LocalSettings
+
+VERBS = ("train", "serve", "status", "delete", "evaluate")
+
+
+def train(args: argparse.Namespace, environ: Mapping[str, str]) -> None:
+    """Train each model with its recipe and save it under ``models/``."""
+    workflow.train(args.models, LocalSettings.from_environ(environ), only_missing=args.if_missing)
+
+
+def serve(args: argparse.Namespace, environ: Mapping[str, str]) -> None:
+    """Host the local models on the local endpoint, and with ``--api`` the API in front."""
+    supervision.serve(
+        LocalSettings.from_environ(environ), with_api=args.api, host=args.host, environ=environ
+    )
+
+
+def status(args: argparse.Namespace, environ: Mapping[str, str]) -> None:
+    """Which local models exist and whether they match their recipes."""
+    workflow.status(args.models, LocalSettings.from_environ(environ))
+
+
+def delete(args: argparse.Namespace, environ: Mapping[str, str]) -> None:
+    """Remove the local models; ``make serve`` trains them again."""
+    workflow.delete(args.models, LocalSettings.from_environ(environ))
+
+
+def evaluate(args: argparse.Namespace, environ: Mapping[str, str]) -> None:
+    """Test-split metrics of the recipes beside scikit-learn, as reports."""
+    from training import evaluation
+
+    evaluation.main(args.models)

@@ -1,0 +1,132 @@
+"""The local target's work: train models into ``models/``, report on them, delete them.
+
+Serving them (``make serve``) is process supervision, and lives in ``supervision``.
+"""
+
+from __future__ import annotations
+
+import shutil
+import time
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from training import datasets
+from training.linear_learner.persistence import MODEL_FILE
+from training.local.settings import LocalSettings
+from training.recipes import HYPERPARAMETERS
+
+PROGRESS_LINES = 20
+
+
+def train_one(
+    model: str, settings: LocalSettings, say: Callable[[str], None] = print
+) -> dict[str, Any]:
+    """Train one model on its training split, select on validation, save it; returns the report."""
+    from training.linear_learner import LinearLearner
+    from training.linear_learner.trainer import EpochReport
+
+    data = datasets.load(model)
+    hyperparameters = HYPERPARAMETERS[model]
+    say(
+        f"{model}: training {hyperparameters.get('num_models', 'auto')} models on "
+        f"{len(data.train)} rows x {data.train.X.shape[1]} features"
+    )
+    started = time.perf_counter()
+
+    def progress(report: EpochReport) -> None:
+        if not _shows_epoch(report.epoch, report.epochs):
+            return
+        loss = report.train_loss if report.validation_loss is None else report.validation_loss
+        split = "train" if report.validation_loss is None else "validation"
+        width = len(str(report.epochs))
+        say(
+            f"  epoch {report.epoch:>{width}}/{report.epochs}  model {report.best_model:>2} "
+            f"leads, {split} loss {loss:.5g}"
+        )
+
+    learner = LinearLearner(**hyperparameters, progress=progress)
+    learner.fit(data.train.X, data.train.y, data.validation.X, data.validation.y)
+    directory = settings.model_dir(model)
+    learner.save(directory)
+    report = dict(learner.training_report_)
+    say(f"{model}: saved to {directory} in {time.perf_counter() - started:.2f} s")
+    say(f"  {_summary(report)}")
+    return report
+
+
+def _shows_epoch(epoch: int, epochs: int) -> bool:
+    """Whether to print this epoch: every one of a short run, about twenty of a long one."""
+    every = -(-epochs // PROGRESS_LINES)
+    return epoch % every == 0 or epoch in (1, epochs)
+
+
+def _summary(report: dict[str, Any]) -> str:
+    """One line on the winning model: which, when, on what, and its effective settings."""
+    chosen = ", ".join(f"{k}={_short(v)}" for k, v in report.get("hyperparameters", {}).items())
+    threshold = report.get("threshold")
+    return (
+        f"winner: model {report.get('winning_model')} of {report.get('num_models')}, "
+        f"epoch {report.get('best_epoch')} of {report.get('epochs_run')}, selected on "
+        f"{report.get('selected_on')} data"
+        + (f", threshold {threshold:.4g}" if isinstance(threshold, float) else "")
+        + (f"; {chosen}" if chosen else "")
+    )
+
+
+def _short(value: Any) -> str:
+    return f"{value:.4g}" if isinstance(value, float) else str(value)
+
+
+def is_current(settings: LocalSettings, model: str) -> bool:
+    """Whether a saved model exists and was trained with the recipe's hyperparameters."""
+    from training.linear_learner import LinearLearner
+
+    if not (settings.model_dir(model) / MODEL_FILE).exists():
+        return False
+    try:
+        saved = LinearLearner.load(settings.model_dir(model)).hyperparameters()
+    except (OSError, ValueError, KeyError):
+        return False
+    wanted = LinearLearner(**HYPERPARAMETERS[model]).hyperparameters()
+    return saved == wanted
+
+
+def train(
+    models: Sequence[str],
+    settings: LocalSettings,
+    only_missing: bool = False,
+    say: Callable[[str], None] = print,
+) -> None:
+    """Train each model; with ``only_missing``, only those without a current model file."""
+    for model in models:
+        if only_missing and is_current(settings, model):
+            continue
+        train_one(model, settings, say)
+
+
+def status(
+    models: Sequence[str], settings: LocalSettings, say: Callable[[str], None] = print
+) -> None:
+    """One line per model: where its local model is, and whether it matches the recipe."""
+    for model in models:
+        path = settings.model_dir(model) / MODEL_FILE
+        if not path.exists():
+            state = "not trained (python -m training train " + model + ")"
+        elif is_current(settings, model):
+            state = "trained, current"
+        else:
+            state = "trained with other settings: `make serve` retrains it"
+        say(f"{model}: {state}  [{path}]")
+
+
+def delete(
+    models: Sequence[str], settings: LocalSettings, say: Callable[[str], None] = print
+) -> None:
+    """Remove each model's local folder; `make serve` trains it again."""
+    for model in models:
+        directory = settings.model_dir(model)
+        if directory.exists():
+            shutil.rmtree(directory)
+            say(f"{model}: deleted {directory}")
+        else:
+            say(f"{model}: nothing to delete at {directory}")
