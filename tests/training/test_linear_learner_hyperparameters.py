@@ -224,6 +224,7 @@ def test_set_params_rejects_unknown_names() -> None:
         LinearLearner(predictor_type="regressor").set_params(epoch=3)
 
 
+@pytest.mark.filterwarnings("ignore::training.linear_learner.ConvergenceWarning")  # 4 epochs
 def test_sagemaker_style_string_values_are_accepted() -> None:
     learner = LinearLearner.from_hyperparameters(
         {

@@ -25,10 +25,13 @@ on validation data when a binary classifier has validation data, otherwise the l
 
 **Convergence.** Training has converged when early stopping ended it, or when the last
 epoch lowered the winning model's loss on its selection data (validation data, or the
-training data without it) by at most ``early_stopping_tolerance`` relative to the lowest
-loss it had before that epoch (the loss of its initial weights counts as epoch 0). The
-report says which in ``converged``, with ``last_epoch_improvement``; the estimator warns
-with a :class:`ConvergenceWarning` when it is false.
+training data without it) below the lowest it had before by at most
+``early_stopping_tolerance`` times the loss of its initial weights. Measuring the gain
+against the starting loss (about the loss of predicting the mean, or 0.5) rather than
+the current one keeps a loss that approaches 0, as on noiseless data, from looking
+unconverged forever. The report says which in ``converged``, with that share as
+``last_epoch_improvement``; the estimator warns with a :class:`ConvergenceWarning` when
+it is false.
 
 ``huber_delta`` and ``loss_insensitivity`` are in the units of the raw label, so they are
 divided by the label's scale for training on a normalised label, and every reported loss
@@ -61,9 +64,9 @@ class ConvergenceWarning(UserWarning):
     """Training ended because ``epochs`` ran out while the loss was still improving.
 
     "Still improving" is the rule of this module's docstring: the last epoch lowered the
-    winning model's selection loss by more than ``early_stopping_tolerance``, relative to
-    its lowest loss before. More ``epochs`` or a larger ``learning_rate`` would change the
-    model.
+    winning model's selection loss below its lowest before by more than
+    ``early_stopping_tolerance`` times its loss at the start. More ``epochs`` or a larger
+    ``learning_rate`` would change the model.
     """
 
 
@@ -332,17 +335,17 @@ class _EarlyStopping:
 
 
 class _Improvement:
-    """Each model's last-epoch gain in selection loss, relative to its lowest loss before."""
+    """Each model's last-epoch gain in selection loss, as a share of its loss at epoch 0."""
 
     def __init__(self, initial_loss: FloatArray) -> None:
+        self.initial = initial_loss.copy()
         self.lowest = initial_loss.copy()
-        self.last = np.full(len(initial_loss), np.inf)
+        self.last = np.zeros(len(initial_loss))
 
     def observe(self, loss: FloatArray) -> None:
-        gain = self.lowest - loss
+        gain = np.where(np.isfinite(loss), self.lowest - loss, 0.0)
         with np.errstate(divide="ignore", invalid="ignore"):
-            relative = np.where(self.lowest > 0, gain / self.lowest, np.where(gain > 0, np.inf, 0))
-        self.last = np.where(np.isfinite(loss), relative, 0.0)
+            self.last = np.where(self.initial > 0, gain / self.initial, 0.0)
         self.lowest = np.fmin(self.lowest, loss)
 
 
