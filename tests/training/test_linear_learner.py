@@ -15,10 +15,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from training import datasets
 from training.linear_learner import ConvergenceWarning, EpochReport, LinearLearner, NotFittedError
 from training.linear_learner.hyperparameters import resolve
 from training.linear_learner.parallel import model_grid
 from training.linear_learner.selection import calibrate
+from training.recipes import HYPERPARAMETERS
 
 # For tests that train a few epochs on purpose: not converging is expected there.
 FEW_EPOCHS = pytest.mark.filterwarnings("ignore::training.linear_learner.ConvergenceWarning")
@@ -462,6 +464,7 @@ def test_early_stopping_stops_before_epochs_on_a_flat_problem() -> None:
     report = learner.training_report_
     assert report["early_stopped"] is True
     assert report["epochs_run"] < 50
+    assert report["converged"] is True  # early stopping's verdict; no ConvergenceWarning
 
 
 def test_the_reported_validation_loss_is_the_returned_models() -> None:
@@ -529,6 +532,59 @@ def test_progress_hook_receives_one_report_per_epoch() -> None:
     assert [r.epoch for r in reports] == [1, 2, 3, 4]
     assert all(r.validation_loss is not None and r.train_loss >= 0 for r in reports)
     assert reports[0].monitored == "validation:loss"
+
+
+# -- convergence -----------------------------------------------------------------------------
+
+
+def test_sagemakers_defaults_warn_that_one_model_did_not_converge_on_housing() -> None:
+    # num_models=1, as SageMaker's tuning jobs run it: with the default full batch, 15
+    # epochs are 15 Adam steps, and the training loss is still falling at the last one.
+    # (With all 32 models, the ones at 10x the learning rate reach their best within a few
+    # epochs and early stopping ends the run, which counts as converged.)
+    data = datasets.load("housing")
+    learner = LinearLearner(predictor_type="regressor", num_models=1)
+
+    with pytest.warns(ConvergenceWarning) as caught:
+        learner.fit(data.train.X, data.train.y)
+
+    report = learner.training_report_
+    assert (report["epochs_run"], report["converged"]) == (15, False)
+    assert report["last_epoch_improvement"] > 0.001
+    assert str(caught[0].message).startswith(
+        "Linear Learner did not converge: epochs=15 ran out while the winning model's "
+        "training loss still fell by "
+    )
+    assert "more than early_stopping_tolerance=0.001; raise epochs or learning_rate" in str(
+        caught[0].message
+    )
+
+
+@pytest.mark.parametrize("model", list(HYPERPARAMETERS))
+def test_the_projects_recipes_converge_without_a_warning(model: str) -> None:
+    data = datasets.load(model)
+    learner = LinearLearner(**HYPERPARAMETERS[model])
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        learner.fit(data.train.X, data.train.y, data.validation.X, data.validation.y)
+
+    assert learner.training_report_["converged"] is True
+
+
+def test_a_fit_that_runs_all_its_epochs_to_a_flat_loss_is_converged() -> None:
+    X, y = _linear_data()
+    learner = LinearLearner(
+        predictor_type="regressor", epochs=60, early_stopping_patience=61, mini_batch_size=20
+    )
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        learner.fit(X, y)
+
+    report = learner.training_report_
+    assert (report["epochs_run"], report["early_stopped"], report["converged"]) == (60, False, True)
+    assert report["last_epoch_improvement"] <= 0.001
 
 
 def test_models_with_a_runaway_learning_rate_are_retired_not_selected() -> None:

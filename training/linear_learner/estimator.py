@@ -38,11 +38,21 @@ class NotFittedError(ValueError, AttributeError):
     """``predict`` or ``save`` was called before ``fit`` (scikit-learn's convention)."""
 
 
-def _as_matrix(X: object, name: str) -> FloatArray:
+def _as_floats(values: object, name: str) -> FloatArray:
+    """``values`` as float64, refusing what does not convert (complex values included)."""
+    if values is None:
+        raise ValueError(f"{name} is required; got None")
     try:
-        array = np.asarray(X, dtype=np.float64)
+        array = np.asarray(values)
+        if np.iscomplexobj(array):
+            raise ValueError("complex values have no real order")
+        return array.astype(np.float64, copy=False)
     except (TypeError, ValueError) as error:
         raise ValueError(f"{name} must be numeric: {error}") from None
+
+
+def _as_matrix(X: object, name: str) -> FloatArray:
+    array = _as_floats(X, name)
     if array.ndim != 2:
         raise ValueError(
             f"{name} must be 2-D (rows, features); got shape {array.shape}"
@@ -56,10 +66,7 @@ def _as_matrix(X: object, name: str) -> FloatArray:
 
 
 def _as_labels(y: object, rows: int, name: str, config: Config) -> FloatArray:
-    try:
-        labels = np.asarray(y, dtype=np.float64)
-    except (TypeError, ValueError) as error:
-        raise ValueError(f"{name} must be numeric: {error}") from None
+    labels = _as_floats(y, name)
     if labels.ndim == 2 and labels.shape[1] == 1:
         labels = labels[:, 0]
     if labels.ndim != 1 or len(labels) != rows:
@@ -441,7 +448,7 @@ class LinearLearner:
     def _margins(self, X: npt.ArrayLike) -> FloatArray:
         """The linear outputs ``X @ coef_ + intercept_``, after checking ``X``."""
         self._check_fitted()
-        X = np.asarray(X, dtype=np.float64)
+        X = _as_floats(X, "X")
         if X.ndim != 2 or X.shape[1] != self.n_features_in_:
             raise ValueError(
                 f"X must have shape (n_rows, {self.n_features_in_}); got {X.shape}"
@@ -566,10 +573,10 @@ class LinearLearner:
         sample_weight : array-like of shape (n_rows,), optional
         """
         predicted = self.predict(X)
-        truth = np.asarray(y, dtype=np.float64).reshape(-1)
+        truth = _as_floats(y, "y").reshape(-1)
         if truth.shape != predicted.shape:
             raise ValueError(f"y must have shape {predicted.shape} to match X; got {truth.shape}")
-        weights = None if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
+        weights = None if sample_weight is None else _as_floats(sample_weight, "sample_weight")
         if self._config.predictor_type == "regressor":
             return r2_score(predicted, truth, weights)
         return accuracy(predicted, truth, weights)
