@@ -15,6 +15,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tests.training.synthetic import SCALES, TRUE_WEIGHTS, blobs, linear_data, overlapping_classes
 from training import datasets
 from training.linear_learner import ConvergenceWarning, EpochReport, LinearLearner, NotFittedError
 from training.linear_learner.hyperparameters import resolve
@@ -24,19 +25,6 @@ from training.recipes import HYPERPARAMETERS
 
 # For tests that train a few epochs on purpose: not converging is expected there.
 FEW_EPOCHS = pytest.mark.filterwarnings("ignore::training.linear_learner.ConvergenceWarning")
-
-TRUE_WEIGHTS = np.array([1.5, -2.0, 0.5, 3.0])
-TRUE_BIAS = 4.0
-
-
-def _linear_data(rows: int = 300, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
-    """Features on very different scales and offsets, so normalisation matters."""
-    rng = np.random.default_rng(seed)
-    scales = np.array([1.0, 100.0, 0.01, 10.0])
-    offsets = np.array([0.0, 500.0, -3.0, 20.0])
-    X = rng.normal(size=(rows, 4)) * scales + offsets
-    y = X @ (TRUE_WEIGHTS / scales) + TRUE_BIAS
-    return X, y
 
 
 def _scores(learner: LinearLearner, X: np.ndarray) -> np.ndarray:
@@ -48,34 +36,16 @@ def _labels(learner: LinearLearner, X: np.ndarray) -> np.ndarray:
     return learner.predict(X)
 
 
-def _overlapping_classes(
-    rows: int = 1000, positive_share: float = 0.5, seed: int = 0
-) -> tuple[np.ndarray, np.ndarray]:
-    rng = np.random.default_rng(seed)
-    y = (rng.random(rows) < positive_share).astype(float)
-    X = rng.normal(size=(rows, 3)) + np.outer(y, [1.0, 0.5, 0.0])
-    return X, y
-
-
-def _blobs(rows_per_class: int = 100, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
-    rng = np.random.default_rng(seed)
-    centres = np.array([[0.0, 5.0], [5.0, -3.0], [-5.0, -3.0]])
-    X = np.concatenate([rng.normal(size=(rows_per_class, 2)) + c for c in centres])
-    y = np.repeat(np.arange(3.0), rows_per_class)
-    return X, y
-
-
 # -- regression losses and optimizers ------------------------------------------------------
 
 
 def test_regressor_recovers_a_noiseless_linear_target() -> None:
-    X, y = _linear_data()
+    X, y = linear_data()
     learner = LinearLearner(
         predictor_type="regressor", loss="squared_loss", epochs=40, mini_batch_size=20
     ).fit(X, y)
 
-    scales = np.array([1.0, 100.0, 0.01, 10.0])
-    np.testing.assert_allclose(learner.coef_ * scales, TRUE_WEIGHTS, atol=1e-3)
+    np.testing.assert_allclose(learner.coef_ * SCALES, TRUE_WEIGHTS, atol=1e-3)
     np.testing.assert_allclose(_scores(learner, X), y, atol=1e-3)
 
 
@@ -94,7 +64,7 @@ def test_regressor_recovers_a_noiseless_linear_target() -> None:
 def test_each_optimizer_recovers_a_noiseless_linear_target(
     optimizer_settings: dict[str, Any],
 ) -> None:
-    X, y = _linear_data()
+    X, y = linear_data()
     learner = LinearLearner(
         predictor_type="regressor",
         epochs=60,
@@ -146,7 +116,7 @@ def test_robust_losses_ignore_an_outlier_that_drags_squared_loss(loss: str) -> N
 
 
 def test_eps_insensitive_squared_loss_fits_to_within_its_insensitivity() -> None:
-    X, y = _linear_data()
+    X, y = linear_data()
     learner = LinearLearner(
         predictor_type="regressor",
         loss="eps_insensitive_squared_loss",
@@ -202,7 +172,7 @@ def test_binary_losses_separate_separable_data(loss: str) -> None:
 
 
 def test_hinge_loss_scores_are_margins_and_logistic_scores_are_probabilities() -> None:
-    X, y = _overlapping_classes(rows=300)
+    X, y = overlapping_classes(rows=300)
     hinge = LinearLearner(predictor_type="binary_classifier", loss="hinge_loss").fit(X, y)
     logistic = LinearLearner(predictor_type="binary_classifier", loss="logistic").fit(X, y)
 
@@ -213,7 +183,7 @@ def test_hinge_loss_scores_are_margins_and_logistic_scores_are_probabilities() -
 
 
 def test_balanced_positive_weight_raises_minority_recall() -> None:
-    X, y = _overlapping_classes(rows=2000, positive_share=0.1)
+    X, y = overlapping_classes(rows=2000, positive_share=0.1)
 
     def recall(weight: float | str) -> float:
         # loss_function keeps the natural 0.5 threshold, so calibration cannot undo
@@ -230,7 +200,7 @@ def test_balanced_positive_weight_raises_minority_recall() -> None:
 
 
 def test_auto_positive_weight_searches_between_one_and_balanced() -> None:
-    X, y = _overlapping_classes(rows=1000, positive_share=0.1)
+    X, y = overlapping_classes(rows=1000, positive_share=0.1)
     learner = LinearLearner(
         predictor_type="binary_classifier",
         positive_example_weight_mult="auto",
@@ -243,7 +213,7 @@ def test_auto_positive_weight_searches_between_one_and_balanced() -> None:
 
 
 def test_multiclass_softmax_recovers_three_blobs() -> None:
-    X, y = _blobs()
+    X, y = blobs()
     learner = LinearLearner(
         predictor_type="multiclass_classifier", num_classes=3, epochs=20, mini_batch_size=30
     ).fit(X, y)
@@ -275,7 +245,7 @@ def test_balanced_multiclass_weights_raise_the_rare_class_recall() -> None:
 
 
 def _calibrated(criterion: str, **extra: Any) -> tuple[LinearLearner, np.ndarray, np.ndarray]:
-    X, y = _overlapping_classes(rows=1600, positive_share=0.3, seed=7)
+    X, y = overlapping_classes(rows=1600, positive_share=0.3, seed=7)
     learner = LinearLearner(
         predictor_type="binary_classifier",
         mini_batch_size=100,
@@ -344,7 +314,7 @@ def test_recall_at_target_precision_is_the_best_recall_that_meets_the_precision_
 
 @FEW_EPOCHS
 def test_loss_function_criterion_picks_a_lower_validation_loss_than_accuracy_does() -> None:
-    X, y = _overlapping_classes(rows=1600, positive_share=0.3, seed=7)
+    X, y = overlapping_classes(rows=1600, positive_share=0.3, seed=7)
     reports = {}
     for criterion in ["loss_function", "accuracy"]:
         # Early stopping off: both runs train the very same models and differ only in the pick.
@@ -415,7 +385,7 @@ def test_calibrated_accuracy_equals_the_best_over_all_thresholds(
 
 
 def test_selection_uses_validation_data_when_given() -> None:
-    X, y = _linear_data()
+    X, y = linear_data()
     learner = LinearLearner(predictor_type="regressor", epochs=3).fit(
         X[:200], y[:200], X[200:], y[200:]
     )
@@ -425,7 +395,7 @@ def test_selection_uses_validation_data_when_given() -> None:
 
 
 def test_selection_falls_back_to_training_data_without_validation() -> None:
-    X, y = _linear_data()
+    X, y = linear_data()
     learner = LinearLearner(predictor_type="regressor", epochs=3).fit(X, y)
 
     assert learner.training_report_["selected_on"] == "train"
@@ -523,7 +493,7 @@ def test_turning_early_stopping_off_keeps_each_models_last_epoch() -> None:
 
 @FEW_EPOCHS
 def test_progress_hook_receives_one_report_per_epoch() -> None:
-    X, y = _linear_data()
+    X, y = linear_data()
     reports: list[EpochReport] = []
     LinearLearner(
         predictor_type="regressor", epochs=4, early_stopping_patience=10, progress=reports.append
@@ -573,7 +543,7 @@ def test_the_projects_recipes_converge_without_a_warning(model: str) -> None:
 
 
 def test_a_fit_that_runs_all_its_epochs_to_a_flat_loss_is_converged() -> None:
-    X, y = _linear_data()
+    X, y = linear_data()
     learner = LinearLearner(
         predictor_type="regressor", epochs=60, early_stopping_patience=61, mini_batch_size=20
     )
@@ -588,7 +558,7 @@ def test_a_fit_that_runs_all_its_epochs_to_a_flat_loss_is_converged() -> None:
 
 
 def test_models_with_a_runaway_learning_rate_are_retired_not_selected() -> None:
-    X, y = _linear_data()
+    X, y = linear_data()
     learner = LinearLearner(
         predictor_type="regressor",
         optimizer="sgd",
@@ -603,7 +573,7 @@ def test_models_with_a_runaway_learning_rate_are_retired_not_selected() -> None:
 
 
 def test_training_that_diverges_in_every_model_raises_a_clear_error() -> None:
-    X, y = _linear_data()
+    X, y = linear_data()
     learner = LinearLearner(
         predictor_type="regressor",
         optimizer="sgd",
@@ -630,12 +600,12 @@ def _fitted(predictor_type: str) -> tuple[LinearLearner, np.ndarray]:
 
 def _fitted_briefly(predictor_type: str) -> tuple[LinearLearner, np.ndarray]:
     if predictor_type == "regressor":
-        X, y = _linear_data(rows=100)
+        X, y = linear_data(rows=100)
         return LinearLearner(predictor_type="regressor", epochs=3).fit(X, y), X
     if predictor_type == "binary_classifier":
-        X, y = _overlapping_classes(rows=100)
+        X, y = overlapping_classes(rows=100)
         return LinearLearner(predictor_type="binary_classifier", epochs=3).fit(X, y), X
-    X, y = _blobs(rows_per_class=30)
+    X, y = blobs(rows_per_class=30)
     learner = LinearLearner(predictor_type="multiclass_classifier", num_classes=3, epochs=3)
     return learner.fit(X, y), X
 
@@ -716,7 +686,7 @@ def test_load_rejects_a_file_that_is_not_a_saved_learner(tmp_path: Path) -> None
 
 
 def test_same_seed_gives_identical_predictions() -> None:
-    X, y = _overlapping_classes(rows=500)
+    X, y = overlapping_classes(rows=500)
 
     first = LinearLearner(predictor_type="binary_classifier", mini_batch_size=50, seed=11)
     second = LinearLearner(predictor_type="binary_classifier", mini_batch_size=50, seed=11)
@@ -725,7 +695,7 @@ def test_same_seed_gives_identical_predictions() -> None:
 
 
 def test_different_seeds_give_different_models() -> None:
-    X, y = _overlapping_classes(rows=500)
+    X, y = overlapping_classes(rows=500)
 
     first = LinearLearner(predictor_type="binary_classifier", mini_batch_size=50, seed=1)
     second = LinearLearner(predictor_type="binary_classifier", mini_batch_size=50, seed=2)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -17,30 +18,18 @@ from sklearn.model_selection import GridSearchCV, KFold, StratifiedKFold, cross_
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
+from tests.training.synthetic import blobs, linear_data, overlapping_classes
 from training.linear_learner import LinearLearner
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _regression(rows: int = 300, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
-    rng = np.random.default_rng(seed)
-    X = rng.normal(size=(rows, 4)) * [1.0, 100.0, 0.01, 10.0]
-    y = X @ np.array([1.5, -0.02, 50.0, 0.3]) + 4.0 + rng.normal(scale=0.5, size=rows)
-    return X, y
+def _regression() -> tuple[np.ndarray, np.ndarray]:
+    return linear_data(noise=0.5)
 
 
-def _binary(rows: int = 400, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
-    rng = np.random.default_rng(seed)
-    y = (rng.random(rows) < 0.5).astype(float)
-    X = rng.normal(size=(rows, 3)) + np.outer(y, [1.5, 0.5, 0.0])
-    return X, y
-
-
-def _three_classes(rows_per_class: int = 60, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
-    rng = np.random.default_rng(seed)
-    centres = np.array([[0.0, 4.0], [4.0, -2.0], [-4.0, -2.0]])
-    X = np.concatenate([rng.normal(size=(rows_per_class, 2)) + c for c in centres])
-    return X, np.repeat(np.arange(3.0), rows_per_class)
+def _binary() -> tuple[np.ndarray, np.ndarray]:
+    return overlapping_classes(rows=400, shift=1.5)
 
 
 def _regressor() -> LinearLearner:
@@ -96,7 +85,7 @@ def test_binary_probabilities_are_one_minus_p_and_p_with_p_the_endpoints_score()
 
 
 def test_multiclass_probabilities_are_the_endpoints_class_scores() -> None:
-    X, y = _three_classes()
+    X, y = blobs(rows_per_class=60)
     learner = _multiclass().fit(X, y)
 
     probabilities = learner.predict_proba(X[:5])
@@ -135,29 +124,26 @@ def test_logistic_margins_are_the_log_odds_of_the_probabilities() -> None:
 # -- scikit-learn's contract ---------------------------------------------------------------
 
 
-def test_score_is_r2_for_a_regressor() -> None:
-    X, y = _regression()
-    learner = _regressor().fit(X[:200], y[:200])
+@pytest.mark.parametrize(
+    ("learner", "data", "metric"),
+    [(_regressor, _regression, r2_score), (_classifier, _binary, accuracy_score)],
+    ids=["regressor-r2", "classifier-accuracy"],
+)
+def test_score_is_r2_for_a_regressor_and_accuracy_for_a_classifier(
+    learner: Callable[[], LinearLearner],
+    data: Callable[[], tuple[np.ndarray, np.ndarray]],
+    metric: Callable[..., float],
+) -> None:
+    X, y = data()
+    fitted = learner().fit(X[:-100], y[:-100])
+    X_test, y_test = X[-100:], y[-100:]
     weights = np.random.default_rng(1).random(100)
 
-    assert learner.score(X[200:], y[200:]) == pytest.approx(
-        r2_score(y[200:], learner.predict(X[200:]))
-    )
-    assert learner.score(X[200:], y[200:], sample_weight=weights) == pytest.approx(
-        r2_score(y[200:], learner.predict(X[200:]), sample_weight=weights)
-    )
+    predicted = fitted.predict(X_test)
 
-
-def test_score_is_accuracy_for_a_classifier() -> None:
-    X, y = _binary()
-    learner = _classifier().fit(X[:300], y[:300])
-    weights = np.random.default_rng(1).random(100)
-
-    assert learner.score(X[300:], y[300:]) == pytest.approx(
-        accuracy_score(y[300:], learner.predict(X[300:]))
-    )
-    assert learner.score(X[300:], y[300:], sample_weight=weights) == pytest.approx(
-        accuracy_score(y[300:], learner.predict(X[300:]), sample_weight=weights)
+    assert fitted.score(X_test, y_test) == pytest.approx(metric(y_test, predicted))
+    assert fitted.score(X_test, y_test, sample_weight=weights) == pytest.approx(
+        metric(y_test, predicted, sample_weight=weights)
     )
 
 

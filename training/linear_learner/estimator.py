@@ -322,7 +322,7 @@ class LinearLearner:
         """
         from sklearn.utils import ClassifierTags, RegressorTags, Tags, TargetTags
 
-        kind = self._predictor_type()
+        kind, _ = self._kind()
         tags = Tags(estimator_type=None, target_tags=TargetTags(required=True))
         if kind == "regressor":
             tags.estimator_type, tags.regressor_tags = "regressor", RegressorTags()
@@ -438,12 +438,12 @@ class LinearLearner:
             raise NotFittedError("this LinearLearner is not fitted yet; call fit() first")
         return self._config
 
-    def _predictor_type(self) -> str | None:
-        """The fitted predictor type, or the one given before fitting."""
+    def _kind(self) -> tuple[object, object]:
+        """The predictor type and loss: as fitted, or as given before fitting."""
         if hasattr(self, "_config"):
-            return self._config.predictor_type
-        given = self.predictor_type
-        return given.strip() if isinstance(given, str) else None
+            return self._config.predictor_type, self._config.loss
+        given = self.hyperparameters()
+        return _stripped(given["predictor_type"]), _stripped(given["loss"])
 
     def _margins(self, X: npt.ArrayLike) -> FloatArray:
         """The linear outputs ``X @ coef_ + intercept_``, after checking ``X``."""
@@ -503,7 +503,7 @@ class LinearLearner:
         ``hinge_loss`` (whose scores are margins; see :attr:`decision_function`) have no
         such method, as in scikit-learn.
         """
-        kind, loss = self._predictor_type(), self._loss()
+        kind, loss = self._kind()
         if kind not in ("binary_classifier", "multiclass_classifier") or loss == "hinge_loss":
             raise AttributeError(
                 f"predict_proba is not available for predictor_type={kind!r} with loss={loss!r}"
@@ -523,33 +523,19 @@ class LinearLearner:
         For ``logistic`` and ``softmax_loss`` these are log-odds (logits). Regressors have
         no such method, as in scikit-learn.
         """
-        kind = self._predictor_type()
+        kind, _ = self._kind()
         if kind not in ("binary_classifier", "multiclass_classifier"):
             raise AttributeError(f"decision_function is not available for predictor_type={kind!r}")
         return self._margins
 
-    def _loss(self) -> str:
-        if hasattr(self, "_config"):
-            return self._config.loss
-        given = self.loss  # type: ignore[attr-defined]
-        return given.strip() if isinstance(given, str) else repr(given)
-
     def predict_records(self, X: npt.ArrayLike) -> list[dict[str, Any]]:
         """Score rows exactly as the SageMaker endpoint's JSON ``predictions`` records.
 
-        Parameters
-        ----------
-        X : array-like of shape (n_rows, n_features)
-            Raw (unnormalised) features.
-
-        Returns
-        -------
-        list of dict
-            One record per row, plain Python numbers: ``{"score": float}`` for a
-            regressor; ``{"score": float, "predicted_label": 0 | 1}`` for a binary
-            classifier (score is the probability of class 1 with ``logistic``, the margin
-            with ``hinge_loss``); ``{"score": [p0, ..., pK-1], "predicted_label": int}``
-            for multiclass.
+        ``X`` is as for :meth:`predict`. The result is one record per row, in plain Python
+        numbers: ``{"score": float}`` for a regressor; ``{"score": float,
+        "predicted_label": 0 | 1}`` for a binary classifier (score is the probability of
+        class 1 with ``logistic``, the margin with ``hinge_loss``); ``{"score": [p0, ...,
+        pK-1], "predicted_label": int}`` for multiclass.
         """
         scores = self._scores(X)
         if self._config.predictor_type == "regressor":
@@ -633,6 +619,10 @@ class LinearLearner:
             metadata["training_report"],
         )
         return learner
+
+
+def _stripped(value: object) -> object:
+    return value.strip() if isinstance(value, str) else value
 
 
 def _not_converged(config: Config, report: dict[str, Any]) -> str:
