@@ -39,21 +39,28 @@ class UsagePlan:
     period: str = "DAY"
 
     def problems(self, names: Mapping[str, str] = FLAGS) -> list[str]:
-        """What is wrong with these limits, each naming the setting (``names``) to change."""
+        """What is wrong with these limits, each naming the setting (``names``) to change:
+        a flag (``--rate 0``) or, for a name ending in ``=``, an option (``rate=0``)."""
+
+        def said(field: str, value: object) -> str:
+            name = names[field]
+            return f"{name}{value}" if name.endswith("=") else f"{name} {value}"
+
+        rate = f"{self.rate:g}"
         found = []
         if not self.rate > 0:
-            found.append(f"{names['rate']} {self.rate:g}: the rate must be above 0 requests/s")
+            found.append(f"{said('rate', rate)}: the rate must be above 0 requests/s")
         elif self.burst < self.rate:
             found.append(
-                f"{names['burst']} {self.burst} is below {names['rate']} {self.rate:g}: the "
-                "burst must hold at least one second's requests"
+                f"{said('burst', self.burst)} is below {said('rate', rate)}: the burst must "
+                "hold at least one second's requests"
             )
         if self.burst < 1:
-            found.append(f"{names['burst']} {self.burst}: the burst must be at least 1")
+            found.append(f"{said('burst', self.burst)}: the burst must be at least 1")
         if self.quota < 1:
-            found.append(f"{names['quota']} {self.quota}: the quota must be at least 1 request")
+            found.append(f"{said('quota', self.quota)}: the quota must be at least 1 request")
         if self.period not in PERIODS:
-            found.append(f"{names['period']} {self.period!r}: use DAY, WEEK or MONTH")
+            found.append(f"{said('period', repr(self.period))}: use DAY, WEEK or MONTH")
         return found
 
     def describe(self) -> str:
