@@ -59,7 +59,7 @@ class KeyFile:
     def __init__(self, path: Path) -> None:
         self.path = path
         self._lock = threading.Lock()
-        self._seen: tuple[int, int] | None = None
+        self._seen: tuple[int, int, int] | None = None
         self._keys: dict[str, LocalKey] = {}
 
     def load(self) -> list[LocalKey]:
@@ -95,7 +95,8 @@ class KeyFile:
         with self._lock:
             try:
                 stat = self.path.stat()
-                seen: tuple[int, int] | None = (stat.st_mtime_ns, stat.st_size)
+                # A save renames a new file into place, so inode, time or size show a change.
+                seen: tuple[int, int, int] | None = (stat.st_ino, stat.st_mtime_ns, stat.st_size)
             except FileNotFoundError:
                 seen = None
             if seen != self._seen:
