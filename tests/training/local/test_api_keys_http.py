@@ -28,6 +28,7 @@ from training.usage_plans import UsagePlan
 KEY = "Alice0123456789abcdefghij"
 OTHER = "Mallory0123456789abcdefgh"
 ORIGIN = "https://app.example"
+DEFAULT_PLAN = UsagePlan()
 
 
 @dataclass
@@ -104,7 +105,7 @@ def serve(app_and_config, emulator):
     return run
 
 
-def keys(plan: UsagePlan = UsagePlan()) -> FixedKeys:
+def keys(plan: UsagePlan = DEFAULT_PLAN) -> FixedKeys:
     return FixedKeys([LocalKey("alice", KEY, plan)])
 
 
