@@ -23,7 +23,7 @@ from training.aws import errors
 from training.aws.errors import MissingCredentials
 from training.aws.settings import AwsSettings
 
-VERBS = ("train", "deploy", "delete", "status")
+VERBS = ("train", "deploy", "delete", "status", "import")
 
 
 def required_settings(command: str, args: argparse.Namespace) -> tuple[str, ...]:
@@ -68,6 +68,10 @@ def dispatch(command: str, args: argparse.Namespace, aws: Any) -> None:
         workflow.deploy(aws, args.models, write_chalice_config=args.write_chalice_config)
     elif command == "delete":
         workflow.delete(aws, args.models, everything=args.all, purge_data=args.purge_data)
+    elif command == "import":
+        workflow.import_artifact(
+            aws, args.endpoint_name, source=args.source, training_job=args.from_training_job
+        )
     else:
         workflow.status(aws, args.models)
 
@@ -116,3 +120,8 @@ def delete(args: argparse.Namespace, environ: Mapping[str, str]) -> None:
 def status(args: argparse.Namespace, environ: Mapping[str, str]) -> None:
     """What is deployed and what it costs an hour."""
     run("status", args, environ)
+
+
+def import_(args: argparse.Namespace, environ: Mapping[str, str]) -> None:
+    """A training job's artifact, or one in S3, put where the local endpoint serves it."""
+    run("import", args, environ)

@@ -38,6 +38,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from training.emulator.ndarray_list import NDArrayListError, read_ndarray_list, write_ndarray_list
 
@@ -89,7 +90,9 @@ class ArtifactModel:
                 for value in scores.tolist()
             ]
         shifted = np.exp(margins - margins.max(axis=1, keepdims=True))
-        probabilities = np.clip(shifted / shifted.sum(axis=1, keepdims=True), PROBABILITY_FLOOR, 1.0)
+        probabilities = np.clip(
+            shifted / shifted.sum(axis=1, keepdims=True), PROBABILITY_FLOOR, 1.0
+        )
         labels = probabilities.argmax(axis=1)
         return [
             {"score": row, "predicted_label": label}
@@ -191,7 +194,9 @@ def graph_head(symbol: Mapping[str, Any]) -> str:
         if isinstance(node, dict) and node.get("op") == "Activation"
     }
     if "dot" not in ops or "broadcast_add" not in ops:
-        raise ArtifactError(f"{SYMBOL}: the graph is not X @ fc0_weight + fc0_bias (ops: {sorted(ops)})")
+        raise ArtifactError(
+            f"{SYMBOL}: the graph is not X @ fc0_weight + fc0_bias (ops: {sorted(ops)})"
+        )
     if "LinearRegressionOutput" in ops:
         return "regressor"
     if "softmax" in ops or "SoftmaxOutput" in ops or {"exp", "sum", "broadcast_div"} <= ops:
@@ -215,7 +220,9 @@ def _weights(files: Mapping[str, bytes], predictor_type: str) -> tuple[np.ndarra
         if array.dtype != np.float32:
             raise ArtifactError(f"{PARAMS}: {name} is {array.dtype}; Linear Learner stores float32")
     if weights.ndim != 2 or weights.shape[0] == 0:
-        raise ArtifactError(f"{PARAMS}: {WEIGHT} has shape {weights.shape}, not (features, outputs)")
+        raise ArtifactError(
+            f"{PARAMS}: {WEIGHT} has shape {weights.shape}, not (features, outputs)"
+        )
     outputs = weights.shape[1]
     if bias.size != outputs:
         raise ArtifactError(f"{PARAMS}: {BIAS} has shape {bias.shape} for {outputs} outputs")
@@ -263,8 +270,8 @@ def _symbol(predictor_type: str, outputs: int, features: int) -> dict[str, Any]:
 
 def write_artifact(
     predictor_type: str,
-    weights: np.ndarray,
-    bias: np.ndarray,
+    weights: npt.ArrayLike,
+    bias: npt.ArrayLike,
     loss: str,
     threshold: float | None = None,
 ) -> bytes:

@@ -100,7 +100,9 @@ def _read_record(reader: _Reader, index: int) -> np.ndarray:
         )
     (stype,) = reader.unpack("<i", what)
     if stype != 0:
-        raise NDArrayListError(f"array {index} has sparse storage (stype {stype}); only dense is read")
+        raise NDArrayListError(
+            f"array {index} has sparse storage (stype {stype}); only dense is read"
+        )
     (ndim,) = reader.unpack("<i", what)
     if not 0 < ndim <= 8:
         raise NDArrayListError(f"array {index} has {ndim} dimensions")
@@ -110,7 +112,9 @@ def _read_record(reader: _Reader, index: int) -> np.ndarray:
     _dev_type, _dev_id, type_flag = reader.unpack("<iii", what)
     dtype = DTYPES.get(type_flag)
     if dtype is None:
-        raise NDArrayListError(f"array {index} has element type code {type_flag}, not one numpy reads")
+        raise NDArrayListError(
+            f"array {index} has element type code {type_flag}, not one numpy reads"
+        )
     size = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
     buffer = reader.take(size, f"the data of array {index}")
     return np.frombuffer(buffer, dtype=dtype).reshape(shape).copy()

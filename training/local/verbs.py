@@ -7,11 +7,13 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Mapping
+from pathlib import Path
 
+from training.errors import UsageError
 from training.local import supervision, workflow
 from training.local.settings import LocalSettings
 
-VERBS = ("train", "serve", "status", "delete", "evaluate")
+VERBS = ("train", "serve", "status", "delete", "evaluate", "import", "export")
 
 
 def train(args: argparse.Namespace, environ: Mapping[str, str]) -> None:
@@ -41,3 +43,23 @@ def evaluate(args: argparse.Namespace, environ: Mapping[str, str]) -> None:
     from training import evaluation
 
     evaluation.main(args.models)
+
+
+def import_(args: argparse.Namespace, environ: Mapping[str, str]) -> None:
+    """An artifact file put where the local endpoint serves it as ``args.endpoint_name``."""
+    if args.from_training_job or (args.source or "").startswith("s3://"):
+        raise UsageError("an artifact in S3 or a training job's is read from AWS: add --target aws")
+    if args.source is None:
+        raise UsageError(
+            "import needs a SOURCE: a model.tar.gz path, s3://..., or --from-training-job"
+        )
+    workflow.import_artifact(
+        args.endpoint_name, Path(args.source), LocalSettings.from_environ(environ)
+    )
+
+
+def export(args: argparse.Namespace, environ: Mapping[str, str]) -> None:
+    """A local model written as Linear Learner's ``model.tar.gz``."""
+    workflow.export_artifact(
+        args.model, Path(args.output), LocalSettings.from_environ(environ), force=args.force
+    )
