@@ -148,9 +148,9 @@ class LinearLearner:
     ConvergenceWarning
         From :meth:`fit`, when ``epochs`` ran out while the loss was still improving: the
         last epoch lowered the winning model's loss on its selection data (validation
-        data, or the training data without it) by more than ``early_stopping_tolerance``
-        relative to its lowest loss before that epoch. Training that early stopping ends
-        has converged by definition.
+        data, or the training data without it) below its lowest before by more than
+        ``early_stopping_tolerance`` times its loss at the start. Training that early
+        stopping ends has converged by definition.
 
     Examples
     --------

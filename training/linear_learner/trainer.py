@@ -1,5 +1,9 @@
 """The Linear Learner training loop: many models side by side, selection, early stopping.
 
+:func:`train` runs the loop; each concern has its own part: :class:`_BestSoFar` (each
+model's kept epoch and weights), :class:`_EarlyStopping` (SageMaker's patience rule),
+:class:`_Improvement` (the convergence measure) and :func:`_report` (the training report).
+
 :func:`train` does what SageMaker's container describes in "How Linear Learner works":
 
 1. **Preprocess.** Feature and label mean and standard deviation come from a seeded sample
@@ -27,8 +31,8 @@ on validation data when a binary classifier has validation data, otherwise the l
 epoch lowered the winning model's loss on its selection data (validation data, or the
 training data without it) below the lowest it had before by at most
 ``early_stopping_tolerance`` times the loss of its initial weights. Measuring the gain
-against the starting loss (about the loss of predicting the mean, or 0.5) rather than
-the current one keeps a loss that approaches 0, as on noiseless data, from looking
+against the starting loss (about the loss of predicting the label's mean, or of a coin
+toss for a classifier) rather than the current one keeps a loss that approaches 0, as on noiseless data, from looking
 unconverged forever. The report says which in ``converged``, with that share as
 ``last_epoch_improvement``; the estimator warns with a :class:`ConvergenceWarning` when
 it is false.
@@ -315,6 +319,7 @@ class _EarlyStopping:
         self.enabled = config.early_stopping_patience <= config.epochs
         self.best = -np.inf
         self.waited = 0
+        self.epochs_run = 0
         self.stopped = False
 
     def observe(self, value: float) -> bool:
@@ -330,6 +335,7 @@ class _EarlyStopping:
 
     def stops_after(self, epoch: int) -> bool:
         """Whether training ends early after ``epoch`` (never after the last one)."""
+        self.epochs_run = epoch
         self.stopped = self.waited >= self.patience and epoch < self.epochs
         return self.stopped
 
@@ -396,7 +402,6 @@ def _report(
     batch: int,
     on_validation: bool,
     monitored: str,
-    epochs_run: int,
     stopping: _EarlyStopping,
     improvement: float,
     diverged_models: int,
@@ -429,7 +434,7 @@ def _report(
         "selected_on": "validation" if on_validation else "train",
         "threshold": float(best.threshold[winner]) if binary else None,
         "monitored": monitored,
-        "epochs_run": epochs_run,
+        "epochs_run": stopping.epochs_run,
         "best_epoch": int(best.epoch[winner]),
         "early_stopped": stopping.stopped,
         "converged": stopping.stopped or improvement <= config.early_stopping_tolerance,
@@ -473,6 +478,7 @@ def train(
     if X_val is not None and y_val is not None:
         Xv = (X_val - scaler.feature_mean) / scaler.feature_scale
         eval_set = _Evaluator(config, Xv, y_val, scaler, raw_loss, calibration_rng)
+    # The SageMaker documentation: the binary criterion on validation data, else the loss.
     monitor_criterion = config.predictor_type == "binary_classifier" and on_validation
     monitored_name = (
         f"validation:{config.criterion}"
@@ -484,7 +490,6 @@ def train(
     stopping = _EarlyStopping(config)
     improvement = _Improvement(eval_set.loss_of(eval_set.outputs(parallel)))
     batch = min(config.mini_batch_size, n)
-    epochs_run = 0
     for epoch in range(1, config.epochs + 1):
         # Divergent models (a learning rate far too large) overflow; they are retired
         # at the end of the epoch, so the warnings carry no information.
@@ -495,7 +500,6 @@ def train(
             scores = _score_epoch(config, parallel, train_eval, eval_set, monitor_criterion)
             improvement.observe(scores.eval_loss)
         best.keep(epoch, scores, parallel, latest=not stopping.enabled)
-        epochs_run = epoch
         leader = int(np.argmax(scores.monitored))
         value = float(scores.monitored[leader])
         significant = stopping.observe(value)
@@ -527,7 +531,6 @@ def train(
         batch=batch,
         on_validation=on_validation,
         monitored=monitored_name,
-        epochs_run=epochs_run,
         stopping=stopping,
         improvement=float(improvement.last[winner]),
         diverged_models=int((~parallel.alive).sum()),
