@@ -9,7 +9,11 @@ measures:
   latency, and requests lost (errors, non-200 answers, or an answer that isn't the one
   expected for that row);
 * the same load against a do-nothing HTTP server on loopback, the floor this machine sets;
-* one 1,000-row CSV invocation, median latency of several.
+* one 1,000-row CSV invocation, median latency of several;
+* one 1,000-row RecordIO-protobuf invocation answered in RecordIO-protobuf, and the answer's
+  encoding alone, in-process: the hand-written fast path (``recordio.write_label_rows``)
+  beside protobuf writing one record at a time (``recordio.write_label_records``), the
+  baseline that says whether the fast path is worth keeping.
 
 ``BENCH_QUICK=1`` shortens the load runs to a second for a smoke check.
 """
@@ -238,6 +242,65 @@ def _batch_latency(port: int, learner: Any) -> float:
     return statistics.median(samples)
 
 
+def _recordio_latency(port: int) -> float:
+    """Median ms of a 1,000-row RecordIO request answered in RecordIO, over loopback."""
+    import numpy as np
+
+    from tests.recordio_bodies import dense
+
+    rows = np.random.default_rng(3).normal(size=(BATCH_ROWS, N_FEATURES)).astype(np.float32)
+    body = dense(rows)
+    headers = {
+        "Content-Type": "application/x-recordio-protobuf",
+        "Accept": "application/x-recordio-protobuf",
+    }
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    samples = []
+    for attempt in range(BATCH_REPEATS + 3):
+        started = time.perf_counter()
+        connection.request("POST", PATH, body, headers)
+        response = connection.getresponse()
+        response.read()
+        if attempt >= 3:  # the first one also imports the SageMaker SDK
+            samples.append((time.perf_counter() - started) * 1000)
+        if response.status != 200:
+            raise RuntimeError(f"the 1,000-row RecordIO invocation failed: {response.status}")
+    connection.close()
+    return statistics.median(samples)
+
+
+def _recordio_encoding() -> dict[str, float]:
+    """Median ms to encode 1,000 binary-classifier answers: fast path and protobuf."""
+    import numpy as np
+
+    from training.emulator import recordio
+
+    scores = np.random.default_rng(4).random(BATCH_ROWS).astype(np.float32)
+    labels = (scores > 0.5).astype(np.float32)
+    records = [
+        {"score": float(score), "predicted_label": float(label)}
+        for score, label in zip(scores, labels, strict=True)
+    ]
+    columns = {"score": scores.reshape(-1, 1), "predicted_label": labels.reshape(-1, 1)}
+
+    def median_ms(encode: Any) -> float:
+        encode()
+        samples = []
+        for _ in range(BATCH_REPEATS):
+            started = time.perf_counter()
+            encode()
+            samples.append((time.perf_counter() - started) * 1000)
+        return statistics.median(samples)
+
+    fast = median_ms(lambda: recordio.write_label_rows(columns))
+    protobuf = median_ms(lambda: recordio.write_label_records(records))
+    return {
+        "recordio_encode_fast_ms": fast,
+        "recordio_encode_protobuf_ms": protobuf,
+        "recordio_fast_path_speedup": protobuf / fast,
+    }
+
+
 def run(duration: float | None = None) -> dict[str, float]:
     """Measure and return the numbers ``make bench`` merges (see the module docstring)."""
     from training.emulator import Emulator
@@ -251,6 +314,8 @@ def run(duration: float | None = None) -> dict[str, float]:
         with Emulator(models_dir, port=0, log=None) as emulator:
             emulator_load = load(emulator.port, cases, duration)
             batch_ms = _batch_latency(emulator.port, learner)
+            recordio_ms = _recordio_latency(emulator.port)
+        encoding = _recordio_encoding()
     with null_server() as port:
         floor = load(port, [[(body, None) for body, _ in own] for own in cases], duration)
     return {
@@ -262,6 +327,8 @@ def run(duration: float | None = None) -> dict[str, float]:
         "null_server_rps": floor["rps"],
         "null_server_p99_ms": floor["p99_ms"],
         "batch_1000_ms": batch_ms,
+        "recordio_1000_ms": recordio_ms,
+        **encoding,
     }
 
 

@@ -251,12 +251,11 @@ def _dense(tensor: recordio.Tensor, where: str, n_features: int) -> np.ndarray:
 
 def _read_recordio(body: bytes, n_features: int) -> np.ndarray:
     try:
-        records = recordio.read_records(body)
+        tensors = recordio.read_features(body)
     except recordio.RecordIOError as error:
         raise PayloadError(f"the RecordIO-protobuf payload is malformed ({error})") from None
     rows = []
-    for index, record in enumerate(records):
-        tensor = record.features.get(recordio.FEATURES_KEY)
+    for index, tensor in enumerate(tensors):
         if tensor is None:
             raise PayloadError(f'record {index + 1} has no features["values"] tensor')
         row = _dense(tensor, f"record {index + 1}", n_features)
@@ -325,12 +324,4 @@ def _encode_recordio(predictions: list[dict[str, Any]]) -> bytes:
             )
         except ValueError:  # ragged widths: fall through to one record at a time
             pass
-    return recordio.write_records(
-        recordio.Record(
-            label={
-                name: recordio.Tensor(np.atleast_1d(np.asarray(value, dtype=np.float32)))
-                for name, value in record.items()
-            }
-        )
-        for record in predictions
-    )
+    return recordio.write_label_records(predictions)
