@@ -30,7 +30,7 @@ OLS's (90th percentile 1.004, worst 1.032), against 1.038 (90th percentile 1.12,
 twin averages 1.012 over the same kind of re-splits and passes 1.02 on 43 % of them, so
 its 1.019 here is within noise.
 
-Modules: :mod:`.metrics` (numpy metrics, checked against ``sklearn.metrics`` by the tests),
+Modules: :mod:`.metrics` (the metrics, by ``sklearn.metrics``),
 :mod:`.results` (the data and the bars' limits), :mod:`.compare` (training and scoring),
 :mod:`.reports` and :mod:`.plots` (the files). scikit-learn and matplotlib are development
 dependencies, so nothing the Lambda imports may import this package.
@@ -50,13 +50,7 @@ from training.paths import REPORTS_DIR
 from training.recipes import HYPERPARAMETERS
 
 from .compare import baseline, evaluate_model
-from .metrics import (
-    classification_metrics,
-    confusion_matrix,
-    regression_metrics,
-    roc_auc,
-    roc_curve,
-)
+from .metrics import classification_metrics, regression_metrics
 from .results import SEED, TRAINING_SECONDS_LIMIT, Bar, Evaluation, Result
 
 __all__ = [
@@ -66,13 +60,10 @@ __all__ = [
     "Result",
     "benchmark",
     "classification_metrics",
-    "confusion_matrix",
     "evaluate",
     "evaluate_model",
     "main",
     "regression_metrics",
-    "roc_auc",
-    "roc_curve",
 ]
 
 
