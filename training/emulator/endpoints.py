@@ -44,6 +44,10 @@ Loader = Callable[[Path], Model]
 Log = Callable[[str], object]
 
 
+def silent(message: str) -> None:
+    """The log of an emulator asked to say nothing."""
+
+
 def load_linear_learner(directory: Path) -> Model:
     """The fitted ``LinearLearner`` saved in ``directory``."""
     # Imported here so the emulator can be imported (and tested with another loader)
@@ -73,7 +77,7 @@ class ModelStore:
     """
 
     def __init__(
-        self, models_dir: Path, loader: Loader = load_linear_learner, log: Log | None = None
+        self, models_dir: Path, loader: Loader = load_linear_learner, log: Log = silent
     ) -> None:
         self.models_dir = Path(models_dir)
         self._loader = loader
@@ -130,14 +134,10 @@ class ModelStore:
             model = self._loader(directory)
         except Exception as error:  # any failure of a user's model file is reported, not raised
             message = f"{type(error).__name__}: {error}"
-            self._say(f"endpoint {name}: cannot load {directory / MODEL_FILE} ({message})")
+            self._log(f"endpoint {name}: cannot load {directory / MODEL_FILE} ({message})")
             return _Loaded(model=None, signature=signature, error=message)
         verb = "reloaded" if replacing else "loaded"
-        self._say(
+        self._log(
             f"endpoint {name}: {verb} {model.predictor_type} with {model.n_features_in_} features"
         )
         return _Loaded(model=model, signature=signature)
-
-    def _say(self, message: str) -> None:
-        if self._log is not None:
-            self._log(message)

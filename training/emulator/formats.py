@@ -28,6 +28,7 @@ from typing import Any, cast
 
 import numpy as np
 
+from chalicelib.media_types import media_type
 from training.emulator import recordio
 from training.emulator.exceptions import PayloadError, UnsupportedAccept, UnsupportedMediaType
 
@@ -43,13 +44,6 @@ DEFAULT_ACCEPT = JSON
 DEFAULT_CONTENT_TYPE = "application/octet-stream"
 
 Row = Sequence[float] | np.ndarray
-
-
-def media_type(header: str | None) -> str:
-    """The bare media type of a Content-Type header: no parameters, lower case."""
-    if header is None or not header.strip():
-        return DEFAULT_CONTENT_TYPE
-    return header.split(";", 1)[0].strip().lower()
 
 
 def negotiate(accept: str | None) -> str:
@@ -94,7 +88,7 @@ def negotiate(accept: str | None) -> str:
 
 def request_media_type(content_type: str | None) -> str:
     """The media type of a request body; raises ``UnsupportedMediaType`` if unreadable."""
-    media = media_type(content_type)
+    media = media_type(content_type, default=DEFAULT_CONTENT_TYPE)
     if media not in REQUEST_TYPES:
         # 415, as built-in containers answer (BlazingText, DeepAR, XGBoost reports:
         # "Received client error (415) ... content-type application/octet-stream not

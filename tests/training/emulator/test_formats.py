@@ -42,15 +42,17 @@ def test_negotiate_refuses_accept_headers_naming_nothing_writable(accept: str) -
 
 @pytest.mark.parametrize(
     ("header", "media"),
-    [
-        ("text/csv; charset=utf-8", "text/csv"),
-        (" Application/JSON ", "application/json"),
-        (None, "application/octet-stream"),
-        ("", "application/octet-stream"),
-    ],
+    [("text/csv; charset=utf-8", "text/csv"), (" Application/JSON ", "application/json")],
 )
-def test_media_type_drops_parameters_and_case(header: str | None, media: str) -> None:
-    assert formats.media_type(header) == media
+def test_request_media_type_drops_parameters_and_case(header: str, media: str) -> None:
+    assert formats.request_media_type(header) == media
+
+
+@pytest.mark.parametrize("header", [None, ""])
+def test_a_request_without_content_type_is_octet_stream_and_refused(header: str | None) -> None:
+    with pytest.raises(UnsupportedMediaType) as raised:
+        formats.request_media_type(header)
+    assert "'application/octet-stream' is not supported" in raised.value.message
 
 
 def test_unsupported_content_type_is_refused_with_415() -> None:
