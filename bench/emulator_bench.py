@@ -30,7 +30,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -47,6 +47,14 @@ BATCH_REPEATS = 30
 ENDPOINT = "bench-housing"
 PATH = f"/endpoints/{ENDPOINT}/invocations"
 ROWS_PER_CLIENT = 32
+
+# key: (the bar as text, whether a value meets it); ``make bench`` prints these too.
+BARS: dict[str, tuple[str, Callable[[float], bool]]] = {
+    "emulator_rps": (">= 1,500", lambda rps: rps >= 1500),
+    "emulator_p99_ms": ("< 10", lambda ms: ms < 10),
+    "emulator_lost": ("0", lambda count: count == 0),
+    "batch_1000_ms": ("< 10", lambda ms: ms < 10),
+}
 
 
 def percentile(samples: list[float], share: float) -> float:
@@ -335,18 +343,12 @@ def run(duration: float | None = None) -> dict[str, float]:
 def main() -> int:
     results = run()
     print(f"\n{'emulator, ' + str(CLIENTS) + ' keep-alive clients':<44}{'value':>12}  bar")
-    bars = {
-        "emulator_rps": (">= 1,500", results["emulator_rps"] >= 1500),
-        "emulator_p99_ms": ("< 10", results["emulator_p99_ms"] < 10),
-        "emulator_lost": ("0", results["emulator_lost"] == 0),
-        "batch_1000_ms": ("< 10", results["batch_1000_ms"] < 10),
-    }
     for key, value in results.items():
-        description, met = bars.get(key, ("", True))
-        verdict = f"{description}  {'ok' if met else 'MISSED'}" if description else ""
+        description, met = BARS.get(key, ("", lambda _: True))
+        verdict = f"{description}  {'ok' if met(value) else 'MISSED'}" if description else ""
         print(f"{key:<44}{value:>12,.2f}  {verdict}")
     print(json.dumps(results, indent=2))
-    return 0 if all(met for _, met in bars.values()) else 1
+    return 0 if all(met(results[key]) for key, (_, met) in BARS.items()) else 1
 
 
 if __name__ == "__main__":

@@ -17,7 +17,7 @@ import numpy as np
 import numpy.typing as npt
 from sklearn.dummy import DummyClassifier, DummyRegressor
 from sklearn.linear_model import LinearRegression, LogisticRegression
-from sklearn.pipeline import Pipeline, make_pipeline
+from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from training import datasets
@@ -38,17 +38,10 @@ from .results import (
 
 FloatArray = npt.NDArray[np.float64]
 
-__all__ = ["baseline", "evaluate_model"]
+__all__ = ["evaluate_model"]
 
 # Prediction on rows: the score (the value, or the probability of class 1) and the label.
 Predict = Callable[[FloatArray], tuple[FloatArray, FloatArray | None]]
-
-
-def baseline(data: datasets.Dataset) -> LinearRegression | Pipeline:
-    """scikit-learn's plain model for a dataset, unfitted."""
-    if data.spec.predictor_type == "regressor":
-        return LinearRegression()
-    return make_pipeline(StandardScaler(), LogisticRegression())
 
 
 def _timed(fit: Callable[[], object], repeats: int = FIT_REPEATS) -> float:
