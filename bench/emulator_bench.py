@@ -46,6 +46,7 @@ BATCH_ROWS = 1000
 BATCH_REPEATS = 30
 ENDPOINT = "bench-housing"
 PATH = f"/endpoints/{ENDPOINT}/invocations"
+RECORDIO = "application/x-recordio-protobuf"
 ROWS_PER_CLIENT = 32
 
 # key: (the bar as text, whether a value meets it); ``make bench`` prints these too.
@@ -230,51 +231,59 @@ def _cases(learner: Any) -> list[list[tuple[bytes, bytes | None]]]:
     return cases
 
 
-def _batch_latency(port: int, learner: Any) -> float:
-    import numpy as np
-
-    rows = np.round(np.random.default_rng(2).normal(size=(BATCH_ROWS, N_FEATURES)), 4)
-    body = _csv(rows)
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+def _median_ms(action: Callable[[], object], warm_up: int = 3) -> float:
+    """Median wall time of ``action`` over ``BATCH_REPEATS`` runs, after a few untimed ones."""
+    for _ in range(warm_up):  # caches; for RecordIO, the first call also imports the SDK
+        action()
     samples = []
-    for attempt in range(BATCH_REPEATS + 3):
+    for _ in range(BATCH_REPEATS):
         started = time.perf_counter()
-        connection.request("POST", PATH, body, {"Content-Type": "text/csv"})
-        response = connection.getresponse()
-        answer = response.read()
-        if attempt >= 3:  # the first few warm up caches
-            samples.append((time.perf_counter() - started) * 1000)
-        if response.status != 200 or len(json.loads(answer)["predictions"]) != BATCH_ROWS:
-            raise RuntimeError(f"the 1,000-row invocation failed: {response.status}")
-    connection.close()
+        action()
+        samples.append((time.perf_counter() - started) * 1000)
     return statistics.median(samples)
 
 
+def _invocation_ms(port: int, body: bytes, headers: dict[str, str], rows: int) -> float:
+    """Median ms of one invocation over a keep-alive connection; each must answer ``rows``."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+
+    def invoke() -> None:
+        connection.request("POST", PATH, body, headers)
+        response = connection.getresponse()
+        answer = response.read()
+        if response.status != 200 or _answered_rows(answer, headers) != rows:
+            raise RuntimeError(f"the {rows:,}-row invocation failed: {response.status}")
+
+    try:
+        return _median_ms(invoke)
+    finally:
+        connection.close()
+
+
+def _answered_rows(answer: bytes, headers: dict[str, str]) -> int:
+    if headers.get("Accept") == RECORDIO:
+        from training.emulator import recordio
+
+        return len(recordio.read_records(answer))
+    return len(json.loads(answer)["predictions"])
+
+
+def _batch_latency(port: int) -> float:
+    import numpy as np
+
+    rows = np.round(np.random.default_rng(2).normal(size=(BATCH_ROWS, N_FEATURES)), 4)
+    return _invocation_ms(port, _csv(rows), {"Content-Type": "text/csv"}, BATCH_ROWS)
+
+
 def _recordio_latency(port: int) -> float:
-    """Median ms of a 1,000-row RecordIO request answered in RecordIO, over loopback."""
+    """A 1,000-row RecordIO request answered in RecordIO."""
     import numpy as np
 
     from tests.recordio_bodies import dense
 
     rows = np.random.default_rng(3).normal(size=(BATCH_ROWS, N_FEATURES)).astype(np.float32)
-    body = dense(rows)
-    headers = {
-        "Content-Type": "application/x-recordio-protobuf",
-        "Accept": "application/x-recordio-protobuf",
-    }
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-    samples = []
-    for attempt in range(BATCH_REPEATS + 3):
-        started = time.perf_counter()
-        connection.request("POST", PATH, body, headers)
-        response = connection.getresponse()
-        response.read()
-        if attempt >= 3:  # the first one also imports the SageMaker SDK
-            samples.append((time.perf_counter() - started) * 1000)
-        if response.status != 200:
-            raise RuntimeError(f"the 1,000-row RecordIO invocation failed: {response.status}")
-    connection.close()
-    return statistics.median(samples)
+    headers = {"Content-Type": RECORDIO, "Accept": RECORDIO}
+    return _invocation_ms(port, dense(rows), headers, BATCH_ROWS)
 
 
 def _recordio_encoding() -> dict[str, float]:
@@ -290,18 +299,8 @@ def _recordio_encoding() -> dict[str, float]:
         for score, label in zip(scores, labels, strict=True)
     ]
     columns = {"score": scores.reshape(-1, 1), "predicted_label": labels.reshape(-1, 1)}
-
-    def median_ms(encode: Any) -> float:
-        encode()
-        samples = []
-        for _ in range(BATCH_REPEATS):
-            started = time.perf_counter()
-            encode()
-            samples.append((time.perf_counter() - started) * 1000)
-        return statistics.median(samples)
-
-    fast = median_ms(lambda: recordio.write_label_rows(columns))
-    protobuf = median_ms(lambda: recordio.write_label_records(records))
+    fast = _median_ms(lambda: recordio.write_label_rows(columns), warm_up=1)
+    protobuf = _median_ms(lambda: recordio.write_label_records(records), warm_up=1)
     return {
         "recordio_encode_fast_ms": fast,
         "recordio_encode_protobuf_ms": protobuf,
@@ -321,7 +320,7 @@ def run(duration: float | None = None) -> dict[str, float]:
         cases = _cases(learner)
         with Emulator(models_dir, port=0, log=None) as emulator:
             emulator_load = load(emulator.port, cases, duration)
-            batch_ms = _batch_latency(emulator.port, learner)
+            batch_ms = _batch_latency(emulator.port)
             recordio_ms = _recordio_latency(emulator.port)
         encoding = _recordio_encoding()
     with null_server() as port:
