@@ -14,7 +14,8 @@ from tests.examples import EXAMPLES
 README = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
 # A curl to a model route with a JSON body, and the answer printed under it, if any.
 CURL = re.compile(
-    r"curl -s (?:-X POST )?\S*?/(?P<model>[a-z]+)\"? -H 'Content-Type: application/json' \\\n"
+    r"curl -s (?:-X POST )?\S*?/(?P<model>[a-z]+)\"?(?: -H \"[^\"]*\")* "
+    r"-H 'Content-Type: application/json' \\\n"
     r"\s+-d '(?P<body>[^']*)'\n(?:(?P<answer>\{.*\})\n)?"
 )
 
