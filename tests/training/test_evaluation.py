@@ -15,16 +15,17 @@ import numpy as np
 import pytest
 from sklearn import metrics as sk
 
+from chalicelib.catalog import CATALOG
 from training import evaluation
 from training.evaluation import Evaluation
 
-MODELS = ["rainfall", "housing", "credit"]
+MODELS = list(CATALOG)
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-EXPECTED_PLOTS = {
-    "rainfall": ["predicted_vs_actual", "residuals"],
-    "housing": ["predicted_vs_actual", "residuals"],
-    "credit": ["roc", "confusion_matrix"],
+PLOTS_BY_TYPE = {
+    "regressor": ["predicted_vs_actual", "residuals"],
+    "binary_classifier": ["roc", "confusion_matrix"],
 }
+EXPECTED_PLOTS = {name: PLOTS_BY_TYPE[spec.predictor_type] for name, spec in CATALOG.items()}
 
 
 @dataclass(frozen=True)
