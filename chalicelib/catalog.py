@@ -172,9 +172,10 @@ def _credit_encoding() -> tuple[list[str], Callable[[BaseModel], list[float]]]:
     return columns, encode
 
 
-def _numeric_encoding(
+def numeric_encoding(
     instance_model: type[BaseModel],
 ) -> tuple[list[str], Callable[[BaseModel], list[float]]]:
+    """Each field one feature column, in declaration order, as the number it holds."""
     names = list(instance_model.model_fields)
 
     def encode(instance: BaseModel) -> list[float]:
@@ -223,7 +224,7 @@ class ModelSpec:
         return {"label": self.class_labels[predicted], "predicted_label": predicted, "score": score}
 
 
-def _spec(
+def model_spec(
     name: str,
     description: str,
     instance_model: type[Instance],
@@ -233,6 +234,11 @@ def _spec(
     example: Mapping[str, Any],
     class_labels: tuple[str, str] | None = None,
 ) -> ModelSpec:
+    """One catalog entry: the model's schema, its encoding into feature columns and its example.
+
+    ``encoding`` is ``numeric_encoding(instance_model)`` for a model of numeric fields only,
+    the fields in their declared order; the credit model shows a one-hot encoding.
+    """
     # An example that fails its own schema would be a broken promise in every doc showing it.
     instance_model.model_validate(example)
     columns, encode = encoding
@@ -252,13 +258,13 @@ def _spec(
 CATALOG: dict[str, ModelSpec] = {
     spec.name: spec
     for spec in (
-        _spec(
+        model_spec(
             "rainfall",
             "Precipitation in Austin, Texas, in inches, from a day's weather observations.",
             RainfallInstance,
             "regressor",
             "PrecipitationSumInches",
-            _numeric_encoding(RainfallInstance),
+            numeric_encoding(RainfallInstance),
             # Austin, 2013-12-21: 0.46 inches of rain fell.
             example={
                 "temp_high_f": 74,
@@ -280,13 +286,13 @@ CATALOG: dict[str, ModelSpec] = {
                 "wind_gust_mph": 31,
             },  # fmt: skip
         ),
-        _spec(
+        model_spec(
             "housing",
             "Median value of owner-occupied homes in a Boston tract, in $1000s.",
             HousingInstance,
             "regressor",
             "MEDV",
-            _numeric_encoding(HousingInstance),
+            numeric_encoding(HousingInstance),
             # The first Boston tract: median value $24,000.
             example={
                 "crim": 0.00632,
@@ -304,7 +310,7 @@ CATALOG: dict[str, ModelSpec] = {
                 "lstat": 4.98,
             },  # fmt: skip
         ),
-        _spec(
+        model_spec(
             "credit",
             "Credit risk of a loan applicant: the probability of 'bad' risk and its label.",
             CreditInstance,

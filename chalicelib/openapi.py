@@ -7,7 +7,6 @@ the documentation can't drift from what the API accepts.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from functools import cache
 from typing import Any
 
 from chalicelib.catalog import CATALOG, ModelSpec
@@ -176,12 +175,13 @@ def _operation(spec: ModelSpec, max_instances: int) -> dict[str, Any]:
     }
 
 
-@cache
-def openapi_document(max_instances: int) -> dict[str, Any]:
+def openapi_document(
+    max_instances: int, catalog: Mapping[str, ModelSpec] = CATALOG
+) -> dict[str, Any]:
     """The OpenAPI 3.1 description of every route (JSON Schema 2020-12, as pydantic emits)."""
     schemas: dict[str, Any] = {"Error": _ERROR_SCHEMA}
     paths: dict[str, Any] = {}
-    for spec in CATALOG.values():
+    for spec in catalog.values():
         schemas[spec.instance_model.__name__] = spec.instance_model.model_json_schema(
             by_alias=False, ref_template=_REF
         )

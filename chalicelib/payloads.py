@@ -18,19 +18,13 @@ from pydantic import TypeAdapter, ValidationError
 
 from chalicelib.catalog import Instance, ModelSpec
 from chalicelib.errors import InvalidRequest, PayloadTooLarge, UnsupportedMediaType
+from chalicelib.media_types import media_type
 
 JSON_TYPES = ("application/json",)
 CSV_TYPES = ("text/csv",)
 CSV_NULLS = ("", "NA", "null")
 MAX_DETAILS = 100
 _SHAPE_HINT = 'send one instance as a JSON object, or a batch as {"instances": [{...}, ...]}'
-
-
-def media_type(content_type: str | None) -> str:
-    """The bare, lower-case media type of a Content-Type header (JSON when absent)."""
-    if not content_type or not content_type.strip():
-        return "application/json"
-    return content_type.split(";", 1)[0].strip().lower()
 
 
 def parse_instances(
@@ -49,7 +43,7 @@ def parse_instances(
         raise PayloadTooLarge(
             f"The body is {len(body)} bytes; at most {max_body_bytes} bytes are accepted."
         )
-    kind = media_type(content_type)
+    kind = media_type(content_type, default=JSON_TYPES[0])  # JSON when absent
     if kind in JSON_TYPES:
         raw, strict = _json_instances(body), True
     elif kind in CSV_TYPES:

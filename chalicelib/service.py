@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from chalicelib.catalog import CATALOG
+from chalicelib.catalog import ModelSpec
 from chalicelib.config import Settings
 from chalicelib.endpoint import SageMakerEndpoints, create_runtime_client
 from chalicelib.errors import ModelFailed
@@ -17,7 +17,7 @@ from chalicelib.payloads import parse_instances
 
 
 class PredictionService:
-    """Answers prediction requests for the catalog's models.
+    """Answers prediction requests for any model of a catalog; ``app.py`` says which.
 
     No I/O happens at construction: the SageMaker Runtime client is made on the first call.
     """
@@ -33,9 +33,9 @@ class PredictionService:
     def endpoint_name(self, model: str) -> str:
         return self.settings.endpoint_names[model]
 
-    def predict(self, model: str, body: bytes, content_type: str | None) -> dict[str, Any]:
-        """The response body for one prediction request to ``model``."""
-        spec = CATALOG[model]
+    def predict(self, spec: ModelSpec, body: bytes, content_type: str | None) -> dict[str, Any]:
+        """The response body for one prediction request to the model ``spec`` describes."""
+        model = spec.name
         instances = parse_instances(
             spec,
             body,

@@ -45,6 +45,8 @@ HYPERPARAMETERS: dict[str, dict[str, Any]] = {
     },
 }
 
+# Every catalog entry needs a recipe here, of its own predictor type.
 assert all(
-    HYPERPARAMETERS[name]["predictor_type"] == spec.predictor_type for name, spec in CATALOG.items()
-)
+    HYPERPARAMETERS.get(name, {}).get("predictor_type") == spec.predictor_type
+    for name, spec in CATALOG.items()
+), "training/recipes.py needs a recipe for each catalog entry, of the same predictor_type"

@@ -15,19 +15,14 @@ Nothing here waits: the SDK's own waiters poll without a time limit and print do
 caller polls with ``waiting.wait_until`` instead (a timeout, a progress line, a sleep seam for
 tests). Describing, listing, tagging and deleting are plain boto3, in ``resources.py``.
 
-Import side effects, both deliberate: the SDK's "v2 is on a path of deprecation" notice is
-silenced (the design pins v2 on purpose; the notice would otherwise print on every command),
-and its INFO lines about the SDK defaults file are quieted. Nothing else about logging or
-warnings is touched.
+The SDK is imported and called inside ``training.sagemaker_sdk.quiet()``, which says what
+that does to warnings and logging.
 """
 
 from __future__ import annotations
 
 import io
-import logging
-import warnings
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -35,23 +30,9 @@ import numpy as np
 
 from training.aws.errors import InvalidSetting
 from training.aws.settings import Hosting, RealTime
+from training.sagemaker_sdk import quiet
 
-logging.getLogger("sagemaker.config").setLevel(logging.WARNING)
-logging.getLogger("sagemaker.deprecations").setLevel(logging.ERROR)
-
-
-@contextmanager
-def _v2_notice_silenced() -> Iterator[None]:
-    # The SDK warns (FutureWarning) on import and on the first estimator, model or predictor
-    # made; only that notice is ignored, and only around the SDK calls below.
-    with warnings.catch_warnings():
-        warnings.filterwarnings(
-            "ignore", category=FutureWarning, message=r".*SageMaker Python SDK v2"
-        )
-        yield
-
-
-with _v2_notice_silenced():
+with quiet():
     import sagemaker
     from sagemaker import image_uris
     from sagemaker.amazon.amazon_estimator import RecordSet
@@ -119,7 +100,7 @@ def encode_split(features: np.ndarray, labels: np.ndarray) -> bytes:
 def linear_learner_image(region: str) -> str:
     """The region's Linear Learner container image, as the SDK knows it."""
     try:
-        with _v2_notice_silenced():
+        with quiet():
             uri: str = image_uris.retrieve(
                 LinearLearner.repo_name, region, version=LinearLearner.repo_version
             )
@@ -201,7 +182,7 @@ class SageMakerBackend:
             )
             for name, channel in request.channels.items()
         ]
-        with _v2_notice_silenced():
+        with quiet():
             estimator = LinearLearner(
                 role=request.role_arn,
                 instance_count=1,
@@ -236,7 +217,7 @@ class SageMakerBackend:
         tags: list[dict[str, str]],
     ) -> None:
         """A SageMaker model: the region's Linear Learner image serving ``model_data``."""
-        with _v2_notice_silenced():
+        with quiet():
             model = LinearLearnerModel(
                 model_data, role=role_arn, sagemaker_session=self.session, name=name
             )

@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
-from chalicelib.config import ConfigurationError, endpoint_names
+from chalicelib.config import ConfigurationError, endpoint_names, setting
 from training.aws import naming
 from training.aws.errors import InvalidSetting, MissingSettings
 from training.paths import AWS_STATE_DIR, MODELS_DIR
@@ -138,17 +138,12 @@ class AwsSettings:
         defaults = cls()
 
         def pick(name: str, parse: Callable[[str], T], default: T) -> T:
-            flag = flags.get(name)
-            if flag is not None:
-                return flag  # argparse has parsed it already
-            for variable in _SOURCES.get(name, ()):
-                raw = environ.get(variable, "").strip()
-                if raw:
-                    try:
-                        return parse(raw)
-                    except ValueError:
-                        raise InvalidSetting(f"{variable}={raw!r} is not a valid value") from None
-            return default
+            try:
+                return setting(
+                    environ, _SOURCES.get(name, ()), default, parse, flag=flags.get(name)
+                )
+            except ConfigurationError as error:
+                raise InvalidSetting(str(error)) from None
 
         def optional(name: str) -> str | None:
             value = pick(name, str, "")
@@ -166,12 +161,12 @@ class AwsSettings:
             instance_type=pick("instance_type", str, defaults.instance_type),
             instance_count=pick("instance_count", int, defaults.instance_count),
             serverless=bool(flags.get("serverless") or False),
-            memory_mb=_flag(flags, "memory_mb", defaults.memory_mb),
-            max_concurrency=_flag(flags, "max_concurrency", defaults.max_concurrency),
+            memory_mb=pick("memory_mb", int, defaults.memory_mb),
+            max_concurrency=pick("max_concurrency", int, defaults.max_concurrency),
             min_instances=flags.get("min_instances"),
             max_instances=flags.get("max_instances"),
-            invocations_per_instance=_flag(
-                flags, "invocations_per_instance", defaults.invocations_per_instance
+            invocations_per_instance=pick(
+                "invocations_per_instance", int, defaults.invocations_per_instance
             ),
             stage=pick("stage", str, defaults.stage),
             timeout_minutes=flags.get("timeout_minutes"),
@@ -253,11 +248,6 @@ class AwsSettings:
 
     def timeout_seconds(self, default_minutes: float) -> float:
         return 60.0 * (self.timeout_minutes or default_minutes)
-
-
-def _flag(flags: Mapping[str, Any], name: str, default: int) -> int:
-    value = flags.get(name)
-    return default if value is None else int(value)
 
 
 def _bucket(value: str | None) -> str | None:

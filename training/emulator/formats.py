@@ -28,6 +28,7 @@ from typing import Any, cast
 
 import numpy as np
 
+from chalicelib.media_types import media_type
 from training.emulator import recordio
 from training.emulator.exceptions import PayloadError, UnsupportedAccept, UnsupportedMediaType
 
@@ -43,13 +44,6 @@ DEFAULT_ACCEPT = JSON
 DEFAULT_CONTENT_TYPE = "application/octet-stream"
 
 Row = Sequence[float] | np.ndarray
-
-
-def media_type(header: str | None) -> str:
-    """The bare media type of a Content-Type header: no parameters, lower case."""
-    if header is None or not header.strip():
-        return DEFAULT_CONTENT_TYPE
-    return header.split(";", 1)[0].strip().lower()
 
 
 def negotiate(accept: str | None) -> str:
@@ -94,7 +88,7 @@ def negotiate(accept: str | None) -> str:
 
 def request_media_type(content_type: str | None) -> str:
     """The media type of a request body; raises ``UnsupportedMediaType`` if unreadable."""
-    media = media_type(content_type)
+    media = media_type(content_type, default=DEFAULT_CONTENT_TYPE)
     if media not in REQUEST_TYPES:
         # 415, as built-in containers answer (BlazingText, DeepAR, XGBoost reports:
         # "Received client error (415) ... content-type application/octet-stream not
@@ -251,12 +245,11 @@ def _dense(tensor: recordio.Tensor, where: str, n_features: int) -> np.ndarray:
 
 def _read_recordio(body: bytes, n_features: int) -> np.ndarray:
     try:
-        records = recordio.read_records(body)
+        tensors = recordio.read_features(body)
     except recordio.RecordIOError as error:
         raise PayloadError(f"the RecordIO-protobuf payload is malformed ({error})") from None
     rows = []
-    for index, record in enumerate(records):
-        tensor = record.features.get(recordio.FEATURES_KEY)
+    for index, tensor in enumerate(tensors):
         if tensor is None:
             raise PayloadError(f'record {index + 1} has no features["values"] tensor')
         row = _dense(tensor, f"record {index + 1}", n_features)
@@ -325,12 +318,4 @@ def _encode_recordio(predictions: list[dict[str, Any]]) -> bytes:
             )
         except ValueError:  # ragged widths: fall through to one record at a time
             pass
-    return recordio.write_records(
-        recordio.Record(
-            label={
-                name: recordio.Tensor(np.atleast_1d(np.asarray(value, dtype=np.float32)))
-                for name, value in record.items()
-            }
-        )
-        for record in predictions
-    )
+    return recordio.write_label_records(predictions)

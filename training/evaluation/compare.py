@@ -15,8 +15,9 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+from sklearn.dummy import DummyClassifier, DummyRegressor
 from sklearn.linear_model import LinearRegression, LogisticRegression
-from sklearn.pipeline import Pipeline, make_pipeline
+from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from training import datasets
@@ -37,17 +38,10 @@ from .results import (
 
 FloatArray = npt.NDArray[np.float64]
 
-__all__ = ["baseline", "evaluate_model"]
+__all__ = ["evaluate_model"]
 
 # Prediction on rows: the score (the value, or the probability of class 1) and the label.
 Predict = Callable[[FloatArray], tuple[FloatArray, FloatArray | None]]
-
-
-def baseline(data: datasets.Dataset) -> LinearRegression | Pipeline:
-    """scikit-learn's plain model for a dataset, unfitted."""
-    if data.spec.predictor_type == "regressor":
-        return LinearRegression()
-    return make_pipeline(StandardScaler(), LogisticRegression())
 
 
 def _timed(fit: Callable[[], object], repeats: int = FIT_REPEATS) -> float:
@@ -173,27 +167,31 @@ def _logistic_regression(data: datasets.Dataset, columns: list[int]) -> Result:
 
 
 def _mean(data: datasets.Dataset, columns: list[int]) -> Result:
-    mean = float(data.train.y.mean())
+    model = DummyRegressor(strategy="mean").fit(data.train.X[:, columns], data.train.y)
     return _score(
         "mean",
         "trivial: the training mean",
         "trivial",
-        lambda X: (np.full(len(X), mean), None),
+        lambda X: (np.asarray(model.predict(X), dtype=np.float64), None),
         data,
         columns,
     )
 
 
 def _majority(data: datasets.Dataset, columns: list[int]) -> Result:
-    share = float(data.train.y.mean())
-    majority = 1.0 if share > 0.5 else 0.0
-    name = data.spec.class_labels[int(majority)] if data.spec.class_labels else str(majority)
-    # The constant score is the training share of class 1: a base rate ranks nothing, AUC 0.5.
+    # "prior" predicts the majority class and scores every row with the training share of
+    # class 1: a base rate ranks nothing, so its ROC AUC is 0.5.
+    model = DummyClassifier(strategy="prior").fit(data.train.X[:, columns], data.train.y)
+    majority = int(model.predict(data.train.X[:1, columns])[0])
+    name = data.spec.class_labels[majority] if data.spec.class_labels else str(majority)
     return _score(
         "majority",
         f"trivial: always '{name}', the majority",
         "trivial",
-        lambda X: (np.full(len(X), share), np.full(len(X), majority)),
+        lambda X: (
+            np.asarray(model.predict_proba(X)[:, 1], dtype=np.float64),
+            np.asarray(model.predict(X), dtype=np.float64),
+        ),
         data,
         columns,
     )

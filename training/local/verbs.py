@@ -24,9 +24,8 @@ def train(args: argparse.Namespace, environ: Mapping[str, str]) -> None:
 
 def serve(args: argparse.Namespace, environ: Mapping[str, str]) -> None:
     """Host the local models on the local endpoint, and with ``--api`` the API in front."""
-    supervision.serve(
-        LocalSettings.from_environ(environ), with_api=args.api, host=args.host, environ=environ
-    )
+    settings = LocalSettings.from_environ(environ, flags=vars(args))  # --host is in there
+    supervision.serve(settings, with_api=args.api, environ=environ)
 
 
 def status(args: argparse.Namespace, environ: Mapping[str, str]) -> None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import shutil
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -23,14 +23,23 @@ Say = Callable[[str], None]
 
 
 def train_one(
-    model: str, settings: LocalSettings, say: Callable[[str], None] = print
+    model: str,
+    settings: LocalSettings,
+    say: Callable[[str], None] = print,
+    *,
+    data: datasets.Dataset | None = None,
+    hyperparameters: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """Train one model on its training split, select on validation, save it; returns the report."""
+    """Train one model on its training split, select on validation, save it; returns the report.
+
+    ``data`` and ``hyperparameters`` default to the model's dataset (``datasets.load``) and
+    recipe (``HYPERPARAMETERS``); a test passes its own model's.
+    """
     from training.linear_learner import LinearLearner
     from training.linear_learner.trainer import EpochReport
 
-    data = datasets.load(model)
-    hyperparameters = HYPERPARAMETERS[model]
+    data = datasets.load(model) if data is None else data
+    hyperparameters = HYPERPARAMETERS[model] if hyperparameters is None else hyperparameters
     say(
         f"{model}: training {hyperparameters.get('num_models', 'auto')} models on "
         f"{len(data.train)} rows x {data.train.X.shape[1]} features"
