@@ -9,6 +9,8 @@ variables, then the local defaults.
 | ``EMULATOR_HOST`` / ``EMULATOR_PORT`` | ``127.0.0.1`` / ``8080`` | the local SageMaker endpoint (SageMaker's container port) |
 | ``API_HOST`` / ``API_PORT`` | ``127.0.0.1`` / ``8000`` | the local API (Chalice's local port) |
 | ``RAINFALL_ENDPOINT_NAME`` etc. | the model's name | the API's own setting: models are saved and served under it |
+| ``TUNED_DIR`` | ``training/tuned/`` | where ``tune`` writes tuned recipes and ``train`` reads them |
+| ``REPORTS_DIR`` | ``reports/`` in the project | where ``tune`` writes ``<model>-tuning.md`` and its plots |
 """
 
 from __future__ import annotations
@@ -19,7 +21,8 @@ from pathlib import Path
 
 from chalicelib.config import ConfigurationError, endpoint_names
 from training.errors import SettingsError
-from training.paths import MODELS_DIR
+from training.paths import MODELS_DIR, REPORTS_DIR
+from training.recipes import TUNED_DIR
 
 
 @dataclass(frozen=True)
@@ -32,6 +35,8 @@ class LocalSettings:
     api_host: str = "127.0.0.1"
     api_port: int = 8000
     endpoint_names: Mapping[str, str] = field(default_factory=lambda: endpoint_names({}))
+    tuned_dir: Path = TUNED_DIR
+    reports_dir: Path = REPORTS_DIR
 
     def model_dir(self, model: str) -> Path:
         """Where a model is saved: its endpoint's name, the name the API invokes."""
@@ -51,6 +56,8 @@ class LocalSettings:
             api_host=environ.get("API_HOST") or defaults.api_host,
             api_port=_port(environ, "API_PORT", defaults.api_port),
             endpoint_names=names,
+            tuned_dir=Path(environ.get("TUNED_DIR") or defaults.tuned_dir),
+            reports_dir=Path(environ.get("REPORTS_DIR") or defaults.reports_dir),
         )
 
 
