@@ -375,3 +375,14 @@ def plan_from_arguments(args: Any) -> TuningPlan:
         strategy=args.strategy,
         seed=args.seed,
     )
+
+
+def check_for_sagemaker(plan: TuningPlan) -> TuningPlan:
+    """The plan, if a SageMaker tuning job can run it: its objective must be a documented one."""
+    replacement = NOT_ON_SAGEMAKER.get(plan.objective.metric)
+    if replacement is not None:
+        raise UsageError(
+            f"--objective {plan.objective.name} is not among SageMaker's documented Linear "
+            f"Learner metrics; use validation:{replacement}, which has the same optimum"
+        )
+    return plan
