@@ -246,8 +246,8 @@ def objective_for(name: str | None, predictor_type: str) -> Objective:
     return Objective(name, metric, allowed[metric])
 
 
-def parse_setting(text: str) -> tuple[str, str]:
-    """``NAME=VALUE`` of ``--set``: a hyperparameter held fixed for every trial."""
+def parse_setting(text: str) -> tuple[str, Any]:
+    """``NAME=VALUE`` of ``--set``: a hyperparameter held fixed for every trial, parsed."""
     name, equals, value = text.partition("=")
     name = name.strip()
     if not equals:
@@ -256,9 +256,11 @@ def parse_setting(text: str) -> tuple[str, str]:
         raise UsageError(f"--set {text}: num_models is forced to 1 when tuning, as SageMaker does")
     try:
         check_names([name])
+        # Checked and typed by the learner's own rule (so the tuned file holds 1000, not
+        # "1000"); rules that depend on other values, such as the loss, come in plan().
+        return name, SPECS[name].parse(name, value.strip())
     except HyperparameterError as error:
         raise UsageError(f"--set {text}: {error}") from None
-    return name, value.strip()
 
 
 def plan(
@@ -313,7 +315,7 @@ def plan(
         max_parallel_jobs=max_parallel_jobs,
         strategy=strategy,  # type: ignore[arg-type]
         seed=seed,
-        settings=tuple(f"{name}={value}" for name, value in fixed.items()),
+        settings=tuple(f"{name}={_text(value)}" for name, value in fixed.items()),
     )
 
 
