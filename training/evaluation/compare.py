@@ -21,7 +21,7 @@ from sklearn.preprocessing import StandardScaler
 
 from training import datasets
 from training.linear_learner import LinearLearner
-from training.recipes import HYPERPARAMETERS
+from training.recipes import HYPERPARAMETERS, recipe
 
 from .metrics import classification_metrics, regression_metrics
 from .results import (
@@ -238,19 +238,32 @@ def evaluate_model(name: str, trained: LinearLearner | None = None) -> Evaluatio
     """
     data = datasets.load(name)
     spec = data.spec
-    hyperparameters = dict(HYPERPARAMETERS[name])
+    served = recipe(name)
+    hyperparameters = dict(served.hyperparameters)
     every = list(range(data.train.X.shape[1]))
     loss = hyperparameters.get("loss", "auto")
+    which = "tuned" if served.source == "tuned" else "the lessons'"
     results = [
         _learner(
             "linear_learner",
-            f"Linear Learner (recipe, loss={loss})",
+            f"Linear Learner (recipe: {which}, loss={loss})",
             hyperparameters,
             data,
             every,
             trained,
         )
     ]
+    if served.source == "tuned":
+        lesson = HYPERPARAMETERS[name]
+        results.append(
+            _learner(
+                "linear_learner_lesson",
+                f"Linear Learner (recipe: the lessons', loss={lesson.get('loss', 'auto')})",
+                dict(lesson),
+                data,
+                every,
+            )
+        )
     if spec.predictor_type == "regressor":
         # The bar compares like with like: the learner on the loss OLS minimises.
         squared = {**hyperparameters, "loss": "squared_loss"}
@@ -290,6 +303,7 @@ def evaluate_model(name: str, trained: LinearLearner | None = None) -> Evaluatio
         class_labels=spec.class_labels,
         rows={"train": len(data.train), "validation": len(data.validation), "test": len(data.test)},
         hyperparameters=hyperparameters,
+        recipe_source=served.describe(),
         trained_fresh=trained is None,
         y_test=data.test.y,
         results=by_key,
