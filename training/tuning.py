@@ -175,10 +175,22 @@ def default_ranges(predictor_type: str) -> tuple[Range, ...]:
     return tuple(ranges)
 
 
+def learners_rule(name: str, value: object) -> Any:
+    """``value`` parsed and checked by the learner's own declaration of ``name``.
+
+    Raises ``HyperparameterError`` with that declaration's one message.
+    """
+    spec = SPECS[name]
+    # The declaration's rule is ``check``; before hyperparameters were declared as Config
+    # fields it was ``parse``.
+    rule = getattr(spec, "check", None) or spec.parse  # type: ignore[attr-defined,unused-ignore]
+    return rule(name, value)
+
+
 def _checked(name: str, raw: str, where: str) -> Any:
     """One bound or value, parsed and checked by the learner's own rule for ``name``."""
     try:
-        value = SPECS[name].parse(name, raw)
+        value = learners_rule(name, raw)
     except HyperparameterError as error:
         raise UsageError(f"{where}: {error}") from None
     if isinstance(value, str):  # 'auto' or 'balanced': allowed in a recipe, not as a bound
@@ -258,7 +270,7 @@ def parse_setting(text: str) -> tuple[str, Any]:
         check_names([name])
         # Checked and typed by the learner's own rule (so the tuned file holds 1000, not
         # "1000"); rules that depend on other values, such as the loss, come in plan().
-        return name, SPECS[name].parse(name, value.strip())
+        return name, learners_rule(name, value.strip())
     except HyperparameterError as error:
         raise UsageError(f"--set {text}: {error}") from None
 

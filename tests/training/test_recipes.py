@@ -21,8 +21,9 @@ def tuned_file(directory: Path, for_model: str = "rainfall", **changes: object) 
     content = {
         "model": model,
         "predictor_type": HYPERPARAMETERS[model]["predictor_type"],
-        "hyperparameters": {**HYPERPARAMETERS[model], "num_models": 1, "epochs": 3},
-        "tuned": {"epochs": 3},
+        # Early stopping ends these 200 epochs long before the last: a converged fit.
+        "hyperparameters": {**HYPERPARAMETERS[model], "num_models": 1, "epochs": 200},
+        "tuned": {"epochs": 200},
         "objective": {"name": "validation:mse", "direction": "minimize", "value": 0.2},
         "trials": {"run": 4, "complete": 4, "pruned": 0, "failed": 0},
         "data": {"sha256": data_hash(model)},
@@ -50,7 +51,7 @@ def test_train_uses_a_tuned_recipe_and_says_so(tmp_path):
     train(["rainfall"], settings, say=said.append)
 
     saved = LinearLearner.load(settings.model_dir("rainfall")).hyperparameters()
-    assert saved["epochs"] == 3 and saved["num_models"] == 1
+    assert saved["epochs"] == 200 and saved["num_models"] == 1
     assert "rainfall: the tuned recipe" in said[0]
     assert "validation:mse 0.2 after 4 trials" in said[0]
 

@@ -49,9 +49,8 @@ from training.aws.settings import (
 from training.aws.state import TrainingRecord, TrainingStore, TuningRecord
 from training.aws.storage import Storage
 from training.aws.waiting import Observation, wait_until
-from training.linear_learner.hyperparameters import SPECS
 from training.recipes import recipe, tuned_path, write_tuned
-from training.tuning import TuningPlan, check_for_sagemaker, tuned_recipe
+from training.tuning import TuningPlan, check_for_sagemaker, learners_rule, tuned_recipe
 
 CHANNELS = ("train", "validation", "test")
 _BUSY = ("Creating", "Updating", "SystemUpdating", "RollingBack", "Deleting")
@@ -301,9 +300,7 @@ def _record_tuning(
         f"recorded in {path} (`deploy --target aws --from-tuning` deploys it)"
     )
     tuned = {
-        tuned_range.name: SPECS[tuned_range.name].parse(
-            tuned_range.name, best.hyperparameters[tuned_range.name]
-        )
+        tuned_range.name: learners_rule(tuned_range.name, best.hyperparameters[tuned_range.name])
         for tuned_range in plan.ranges
         if tuned_range.name in best.hyperparameters
     }

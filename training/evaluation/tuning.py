@@ -9,6 +9,7 @@ like the evaluation plots: Optuna's own matplotlib plots are marked experimental
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,10 +40,17 @@ class Comparison:
 
     label: str
     test: dict[str, float]
+    note: str = ""
+
+
+def _records(learner: LinearLearner, X: np.ndarray) -> list[dict[str, Any]]:
+    """Linear Learner's prediction records (``predict_records``; ``predict`` made them once)."""
+    records: list[dict[str, Any]] = getattr(learner, "predict_records", learner.predict)(X)
+    return records
 
 
 def _scores(learner: LinearLearner, X: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
-    records = learner.predict(X)
+    records = _records(learner, X)
     scores = np.array([record["score"] for record in records], dtype=np.float64)
     if "predicted_label" not in records[0]:
         return scores, None
@@ -73,8 +81,17 @@ def compare(model: str, tuned: dict[str, Any]) -> list[Comparison]:
         ("Linear Learner, the lessons' recipe", HYPERPARAMETERS[model]),
     ):
         learner = LinearLearner(**hyperparameters, seed=SEED)
-        learner.fit(train.X, train.y, validation.X, validation.y)
-        rows.append(Comparison(label, _measured(test.y, *_scores(learner, test.X))))
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            learner.fit(train.X, train.y, validation.X, validation.y)
+        unconverged = any(w.category.__name__ == "ConvergenceWarning" for w in caught)
+        rows.append(
+            Comparison(
+                label,
+                _measured(test.y, *_scores(learner, test.X)),
+                "not converged (ConvergenceWarning)" if unconverged else "",
+            )
+        )
     plain = baseline(data).fit(train.X, train.y)
     if data.spec.predictor_type == "regressor":
         scores, labels = np.asarray(plain.predict(test.X), dtype=np.float64), None
@@ -199,7 +216,8 @@ def _trials_table(result: TuningResult) -> list[str]:
 def _comparison_table(rows: Sequence[Comparison]) -> list[str]:
     keys = list(rows[0].test)
     return _table(
-        ["model", *keys], [[row.label, *(f"{row.test[key]:.4f}" for key in keys)] for row in rows]
+        ["model", *keys, "note"],
+        [[row.label, *(f"{row.test[key]:.4f}" for key in keys), row.note] for row in rows],
     )
 
 

@@ -7,6 +7,7 @@ whole file runs in seconds.
 from __future__ import annotations
 
 import os
+import warnings
 from pathlib import Path
 
 from training import tuning
@@ -84,7 +85,9 @@ def test_every_trial_trains_one_model_and_is_scored_on_the_validation_split():
 
     data = datasets.load("rainfall")
     learner = LinearLearner(**result.plan.hyperparameters(trial.params))
-    learner.fit(data.train.X, data.train.y, data.validation.X, data.validation.y)
+    with warnings.catch_warnings(record=True):  # five epochs need not converge
+        warnings.simplefilter("always")
+        learner.fit(data.train.X, data.train.y, data.validation.X, data.validation.y)
     assert learner.training_report_["num_models"] == 1
     assert trial.value == learner.training_report_["metrics"]["mse"]
 
@@ -134,7 +137,9 @@ def test_tune_writes_a_tuned_recipe_that_train_then_uses(tmp_path):
     assert content["objective"]["name"] == "validation:mse"
     assert content["trials"]["run"] == 4
     assert content["search"]["command"] == plan.command()
-    train(["rainfall"], settings, say=said.append)
+    with warnings.catch_warnings(record=True):  # five epochs need not converge
+        warnings.simplefilter("always")
+        train(["rainfall"], settings, say=said.append)
     saved = LinearLearner.load(settings.model_dir("rainfall")).hyperparameters()
     assert saved == LinearLearner(**content["hyperparameters"]).hyperparameters()
 
