@@ -47,12 +47,6 @@ SECONDS_LIMIT = 60.0
 FOLDS = 5
 
 
-def _records(learner: LinearLearner, X: np.ndarray) -> list[dict[str, Any]]:
-    """Linear Learner's prediction records (``predict_records``; ``predict`` made them once)."""
-    records: list[dict[str, Any]] = getattr(learner, "predict_records", learner.predict)(X)
-    return records
-
-
 def _fit_and_score(
     hyperparameters: dict[str, Any],
     fit: tuple[np.ndarray, np.ndarray],
@@ -62,7 +56,7 @@ def _fit_and_score(
     data: datasets.Dataset,
 ) -> dict[str, float]:
     learner = LinearLearner(**hyperparameters).fit(*fit, *select)
-    records = _records(learner, test[0])
+    records = learner.predict_records(test[0])
     scores = np.array([record["score"] for record in records])
     plain = baseline(data).fit(*plain_rows)
     if data.spec.predictor_type == "regressor":

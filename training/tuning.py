@@ -180,11 +180,7 @@ def learners_rule(name: str, value: object) -> Any:
 
     Raises ``HyperparameterError`` with that declaration's one message.
     """
-    spec = SPECS[name]
-    # The declaration's rule is ``check``; before hyperparameters were declared as Config
-    # fields it was ``parse``.
-    rule = getattr(spec, "check", None) or spec.parse  # type: ignore[attr-defined,unused-ignore]
-    return rule(name, value)
+    return SPECS[name].check(name, value)
 
 
 def _checked(name: str, raw: str, where: str) -> Any:

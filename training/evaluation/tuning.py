@@ -43,14 +43,8 @@ class Comparison:
     note: str = ""
 
 
-def _records(learner: LinearLearner, X: np.ndarray) -> list[dict[str, Any]]:
-    """Linear Learner's prediction records (``predict_records``; ``predict`` made them once)."""
-    records: list[dict[str, Any]] = getattr(learner, "predict_records", learner.predict)(X)
-    return records
-
-
 def _scores(learner: LinearLearner, X: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
-    records = _records(learner, X)
+    records = learner.predict_records(X)
     scores = np.array([record["score"] for record in records], dtype=np.float64)
     if "predicted_label" not in records[0]:
         return scores, None
