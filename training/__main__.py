@@ -4,4 +4,6 @@ import sys
 
 from training.cli import main
 
-sys.exit(main())
+# Guarded: the worker processes of `tune` (spawned) import this module again.
+if __name__ == "__main__":
+    sys.exit(main())

@@ -21,12 +21,15 @@ from training.aws import verbs as aws_verbs
 from training.aws.settings import SERVERLESS_MEMORY_MB
 from training.errors import TrainingError, UsageError
 from training.local import verbs as local_verbs
+from training.recipes import RECIPE_CHOICES
+from training.tuning import DEFAULT_MAX_JOBS, STRATEGIES
 from training.usage_plans import ACTIONS, DEFAULT_KEY_NAME, UsagePlan
 
 TARGETS: dict[str, ModuleType] = {"local": local_verbs, "aws": aws_verbs}
 
 HELP = {
     "train": "train models",
+    "tune": "search hyperparameters (Optuna locally, a SageMaker tuning job on AWS)",
     "evaluate": "test-split metrics beside scikit-learn",
     "serve": "run the local SageMaker endpoint (and with --api the API)",
     "deploy": "deploy endpoints",
@@ -55,16 +58,29 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
     for verb, help_text in HELP.items():
         command = commands.add_parser(verb, help=help_text)
-        if verb not in OWN_POSITIONALS:
+        if verb == "tune":
+            command.add_argument(
+                "models", nargs=1, choices=list(CATALOG), metavar="MODEL", help="model to tune"
+            )
+        elif verb not in OWN_POSITIONALS:
             _models(command)
         if verb != "evaluate":
             command.add_argument(
                 "--target", choices=TARGETS, default="local", help="default: local"
             )
         _aws_arguments(command, verb)
-    commands.choices["train"].add_argument(
+    train = commands.choices["train"]
+    train.add_argument(
         "--if-missing", action="store_true", help="skip models that already have a current model"
     )
+    train.add_argument(
+        "--recipe",
+        choices=RECIPE_CHOICES,
+        default="tuned",
+        help="tuned: training/tuned/<model>.json when there is one (default); lesson: the "
+        "lessons' settings in training/recipes.py",
+    )
+    _tune_arguments(commands.choices["tune"])
     serve = commands.choices["serve"]
     serve.add_argument(
         "--api", action="store_true", help="also run the API (what `make serve` does)"
@@ -73,6 +89,38 @@ def build_parser() -> argparse.ArgumentParser:
     _api_key_arguments(commands.choices["api-keys"])
     _artifact_arguments(commands.choices["import"], commands.choices["export"])
     return parser
+
+
+def _tune_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--max-jobs", type=int, default=DEFAULT_MAX_JOBS, help=f"trials (default {DEFAULT_MAX_JOBS})"
+    )
+    parser.add_argument(
+        "--max-parallel-jobs",
+        type=int,
+        help="trials at once (default: locally one per core; on AWS 1, SageMaker's default)",
+    )
+    parser.add_argument(
+        "--objective",
+        help="SageMaker's metric name, e.g. validation:mse, validation:roc_auc_score "
+        "(default validation:objective_loss)",
+    )
+    parser.add_argument(
+        "--range",
+        action="append",
+        metavar="NAME=LOW:HIGH[:log]",
+        help="a hyperparameter to tune (repeatable; NAME=A,B for use_bias); replaces the "
+        "default ranges, Linear Learner's tunable hyperparameters with SageMaker's bounds",
+    )
+    parser.add_argument(
+        "--set",
+        action="append",
+        metavar="NAME=VALUE",
+        help="hold a hyperparameter at a value for every trial, over the lesson's recipe "
+        "(repeatable), e.g. --set loss=squared_loss",
+    )
+    parser.add_argument("--strategy", choices=STRATEGIES, default="bayesian", help="default: bayesian")
+    parser.add_argument("--seed", type=int, default=0, help="the sampler's seed (default 0)")
 
 
 def _api_key_arguments(parser: argparse.ArgumentParser) -> None:
@@ -123,24 +171,25 @@ def _aws_arguments(parser: argparse.ArgumentParser, command: str) -> None:
     )
     group.add_argument("--region", help="AWS region (env AWS_REGION / AWS_DEFAULT_REGION)")
     group.add_argument("--profile", help="AWS profile for credentials (env AWS_PROFILE)")
-    if command in ("train", "delete"):
+    if command in ("train", "tune", "delete"):
         group.add_argument(
             "--bucket", help="S3 bucket for data and artifacts (env SAGEMAKER_BUCKET)"
         )
         group.add_argument(
             "--prefix", help="S3 key prefix (env SAGEMAKER_PREFIX; default sagemaker-predictions)"
         )
-    if command in ("train", "deploy"):
+    if command in ("train", "tune", "deploy"):
         group.add_argument("--role-arn", help="IAM role SageMaker assumes (env SAGEMAKER_ROLE_ARN)")
         group.add_argument(
             "--timeout-minutes",
             type=float,
-            help="give up waiting after this long (default 60 for train, 30 for deploy)",
+            help="give up waiting after this long (default 60 for train, 240 for tune, 30 for "
+            "deploy)",
         )
     if command in ("deploy", "delete", "api-keys"):
         serves = " whose keys these are" if command == "api-keys" else " the endpoints serve"
         group.add_argument("--stage", help=f"Chalice stage{serves} (default prod)")
-    if command == "train":
+    if command in ("train", "tune"):
         group.add_argument(
             "--training-instance-type", help="training instance (default ml.m5.large)"
         )
@@ -161,6 +210,11 @@ def _aws_arguments(parser: argparse.ArgumentParser, command: str) -> None:
 
 
 def _deploy_arguments(group: argparse._ArgumentGroup) -> None:
+    group.add_argument(
+        "--from-tuning",
+        action="store_true",
+        help="deploy the best training job of the model's last tuning job (tune --target aws)",
+    )
     group.add_argument("--instance-type", help="endpoint instance type (default ml.m5.large)")
     group.add_argument("--instance-count", type=int, help="endpoint instances (default 1)")
     group.add_argument(

@@ -5,6 +5,7 @@
     TrainingError            a problem the user fixes; the message says how
      ├── UsageError          the command line asks for something that can't be done
      ├── SettingsError       an environment variable or flag has a bad value
+     ├── RecipeError         a tuned recipe in training/tuned/ is malformed or out of date
      ├── LocalError          (training/local) a port in use, a missing model, a dead server
      └── AwsError            (training/aws/errors.py) settings, credentials, refusals, time-outs
 
@@ -24,6 +25,10 @@ class UsageError(TrainingError):
 
 class SettingsError(TrainingError):
     """A setting read from a flag or the environment has a value that can't be used."""
+
+
+class RecipeError(TrainingError):
+    """A tuned recipe file can't be used: malformed, or tuned on other data than today's."""
 
 
 class LocalError(TrainingError):

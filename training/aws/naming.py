@@ -53,6 +53,11 @@ def training_job_name(model: str, moment: datetime) -> str:
     return f"{APP}-{model}-{_stamp(moment)}"
 
 
+def tuning_job_name(model: str, moment: datetime) -> str:
+    """A tuning job's name: at most 32 characters, so the project's prefix does not fit."""
+    return f"{model}-tune-{moment.strftime('%y%m%d-%H%M%S')}"
+
+
 def data_prefix(prefix: str, model: str) -> str:
     """The S3 key prefix under which one model's channels and artifacts live."""
     return f"{prefix}/{model}" if prefix else model

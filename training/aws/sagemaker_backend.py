@@ -7,6 +7,9 @@ and ``record_set``) stays local. What goes through the SDK:
   uploaded (``S3Uploader``);
 - a Linear Learner training job on the ``train``, ``validation`` and ``test`` channels
   (``LinearLearner.fit`` with ``RecordSet`` channels);
+- a hyperparameter tuning job over the same estimator (``HyperparameterTuner`` with
+  ``ContinuousParameter``, ``IntegerParameter`` and ``CategoricalParameter`` ranges, the
+  objective and its direction, early stopping ``Auto``);
 - a model (``LinearLearnerModel.create``), an endpoint configuration, and an endpoint
   created or moved to a new configuration (``Session.create_endpoint_config``,
   ``create_endpoint``, ``update_endpoint``).
@@ -31,6 +34,7 @@ import numpy as np
 from training.aws.errors import InvalidSetting
 from training.aws.settings import Hosting, RealTime
 from training.sagemaker_sdk import quiet
+from training.tuning import Range, TuningPlan
 
 with quiet():
     import sagemaker
@@ -42,6 +46,12 @@ with quiet():
     from sagemaker.inputs import TrainingInput
     from sagemaker.s3 import S3Uploader
     from sagemaker.serverless import ServerlessInferenceConfig
+    from sagemaker.tuner import (
+        CategoricalParameter,
+        ContinuousParameter,
+        HyperparameterTuner,
+        IntegerParameter,
+    )
 
 RECORDIO = "application/x-recordio-protobuf"
 RECORDS_OBJECT = "records.pbr"
@@ -70,6 +80,18 @@ class TrainingRequest:
     tags: list[dict[str, str]] = field(default_factory=list)
     # A runaway job stops and stops billing; these datasets train in a few minutes.
     max_run_seconds: int = 3600
+
+
+@dataclass(frozen=True)
+class TuningRequest:
+    """One tuning job: the training jobs it runs (``training``) and what it searches (``plan``).
+
+    ``training.hyperparameters`` are the plan's fixed ones; ``training.job_name`` is the
+    tuning job's name (at most 32 characters).
+    """
+
+    training: TrainingRequest
+    plan: TuningPlan
 
 
 class _RecordIOChannel(RecordSet):  # type: ignore[misc]
@@ -110,6 +132,16 @@ def linear_learner_image(region: str) -> str:
             "where SageMaker runs (us-east-1, eu-west-1, ...)"
         ) from None
     return uri
+
+
+def _parameter(tuned: Range) -> Any:
+    """One range as the SDK's parameter class, with its scaling."""
+    if tuned.kind == "categorical":
+        return CategoricalParameter(list(tuned.values))
+    scaling = "Logarithmic" if tuned.log else "Linear"
+    if tuned.kind == "integer":
+        return IntegerParameter(int(tuned.low), int(tuned.high), scaling_type=scaling)
+    return ContinuousParameter(tuned.low, tuned.high, scaling_type=scaling)
 
 
 def _split_hyperparameters(hyperparameters: Mapping[str, Any]) -> tuple[dict[str, Any], int | None]:
@@ -166,8 +198,7 @@ class SageMakerBackend:
         )
         return Channel(channel_uri, num_records=len(labels), feature_dim=int(features.shape[1]))
 
-    def start_training(self, request: TrainingRequest) -> None:
-        """Create the training job and return at once; the caller waits for it."""
+    def _estimator_and_channels(self, request: TrainingRequest) -> tuple[Any, list[Any], int | None]:
         constructor, mini_batch_size = _split_hyperparameters(request.hyperparameters)
         records = [
             _RecordIOChannel(
@@ -182,30 +213,65 @@ class SageMakerBackend:
             )
             for name, channel in request.channels.items()
         ]
+        estimator = LinearLearner(
+            role=request.role_arn,
+            instance_count=1,
+            instance_type=request.instance_type,
+            sagemaker_session=self.session,
+            output_path=request.output_path,
+            # Given no data location, the SDK looks up (and creates, if missing) its
+            # default bucket, sagemaker-<region>-<account>: a bucket nobody asked for.
+            data_location=request.data_location,
+            tags=request.tags,
+            max_run=request.max_run_seconds,
+            # No Debugger hook or profiler: they add rules (processing jobs) to every
+            # training job, which this small linear model does not need.
+            debugger_hook_config=False,
+            disable_profiler=True,
+            **constructor,
+        )
+        return estimator, records, mini_batch_size
+
+    def start_training(self, request: TrainingRequest) -> None:
+        """Create the training job and return at once; the caller waits for it."""
         with quiet():
-            estimator = LinearLearner(
-                role=request.role_arn,
-                instance_count=1,
-                instance_type=request.instance_type,
-                sagemaker_session=self.session,
-                output_path=request.output_path,
-                # Given no data location, the SDK looks up (and creates, if missing) its
-                # default bucket, sagemaker-<region>-<account>: a bucket nobody asked for.
-                data_location=request.data_location,
-                tags=request.tags,
-                max_run=request.max_run_seconds,
-                # No Debugger hook or profiler: they add rules (processing jobs) to every
-                # training job, which this small linear model does not need.
-                debugger_hook_config=False,
-                disable_profiler=True,
-                **constructor,
-            )
+            estimator, records, mini_batch_size = self._estimator_and_channels(request)
             estimator.fit(
                 records,
                 mini_batch_size=mini_batch_size,
                 wait=False,
                 logs=False,
                 job_name=request.job_name,
+            )
+
+    def start_tuning(self, request: TuningRequest) -> None:
+        """Create the hyperparameter tuning job and return at once; the caller waits for it.
+
+        Linear Learner's metrics are the algorithm's own, so no metric definitions are sent;
+        the SDK does not infer the objective's direction, so it is always given.
+        """
+        plan = request.plan
+        tags: Any = request.training.tags  # the SDK's annotation wants its own pipeline type
+        with quiet():
+            estimator, records, mini_batch_size = self._estimator_and_channels(request.training)
+            tuner = HyperparameterTuner(
+                estimator,
+                objective_metric_name=plan.objective.name,
+                hyperparameter_ranges={tuned.name: _parameter(tuned) for tuned in plan.ranges},
+                strategy=plan.strategy.capitalize(),
+                objective_type="Maximize" if plan.objective.maximize else "Minimize",
+                max_jobs=plan.max_jobs,
+                max_parallel_jobs=plan.max_parallel_jobs or 1,
+                tags=tags,
+                early_stopping_type="Auto",
+                random_seed=plan.seed,
+            )
+            tuner.fit(
+                records,
+                job_name=request.training.job_name,
+                include_cls_metadata=False,
+                wait=False,
+                mini_batch_size=mini_batch_size,
             )
 
     def create_model(

@@ -19,8 +19,9 @@ command does what its flags say on every machine.
 | ``--stage`` | ``SAGEMAKER_STAGE`` | ``prod`` | deploy, delete |
 | ``--serverless``, ``--memory-mb``, ``--max-concurrency`` | | off, 2048, 5 | deploy |
 | ``--min-instances``, ``--max-instances``, ``--invocations-per-instance`` | | off, off, 100 | deploy |
-| ``--timeout-minutes`` | | 60 (train), 30 (deploy) | train, deploy |
-| | ``SAGEMAKER_STATE_DIR`` | ``.aws-state/`` in the project | train, deploy, delete |
+| ``--timeout-minutes`` | | 60 (train), 240 (tune), 30 (deploy) | train, tune, deploy |
+| | ``SAGEMAKER_STATE_DIR`` | ``.aws-state/`` in the project | train, tune, deploy, delete |
+| | ``TUNED_DIR`` | ``training/tuned/`` | train (reads), tune (writes) |
 
 ``AwsSettings.resolve`` only reads and validates values; ``require`` then names every
 missing one at once, before any AWS call.
@@ -38,6 +39,7 @@ from chalicelib.config import ConfigurationError, endpoint_names, setting
 from training.aws import naming
 from training.aws.errors import InvalidSetting, MissingSettings
 from training.paths import AWS_STATE_DIR, MODELS_DIR
+from training.recipes import TUNED_DIR
 
 T = TypeVar("T")
 
@@ -46,6 +48,7 @@ SERVERLESS_MEMORY_MB = (1024, 2048, 3072, 4096, 5120, 6144)
 
 DEFAULT_TRAIN_TIMEOUT_MINUTES = 60.0
 DEFAULT_DEPLOY_TIMEOUT_MINUTES = 30.0
+DEFAULT_TUNE_TIMEOUT_MINUTES = 240.0
 
 _ROLE_ARN = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]+$")
 _INSTANCE_TYPE = re.compile(r"^ml\.[a-z0-9]+\.[a-z0-9]+$")
@@ -63,6 +66,7 @@ _SOURCES: dict[str, tuple[str, ...]] = {
     "instance_count": ("SAGEMAKER_INSTANCE_COUNT",),
     "stage": ("SAGEMAKER_STAGE",),
     "state_dir": ("SAGEMAKER_STATE_DIR",),
+    "tuned_dir": ("TUNED_DIR",),
     "models_dir": ("MODELS_DIR",),
 }
 
@@ -122,6 +126,7 @@ class AwsSettings:
     stage: str = "prod"
     timeout_minutes: float | None = None
     state_dir: Path = AWS_STATE_DIR
+    tuned_dir: Path = TUNED_DIR
     # Where ``import`` puts a training job's artifact for the local endpoint to serve.
     models_dir: Path = MODELS_DIR
     endpoint_names: Mapping[str, str] = field(default_factory=lambda: endpoint_names({}))
@@ -171,6 +176,7 @@ class AwsSettings:
             stage=pick("stage", str, defaults.stage),
             timeout_minutes=flags.get("timeout_minutes"),
             state_dir=Path(pick("state_dir", str, str(defaults.state_dir))),
+            tuned_dir=Path(pick("tuned_dir", str, str(defaults.tuned_dir))),
             models_dir=Path(pick("models_dir", str, str(defaults.models_dir))),
             endpoint_names=_endpoint_names(environ),
         )

@@ -19,17 +19,18 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
+from training import tuning
 from training.aws import errors
 from training.aws.errors import MissingCredentials
 from training.aws.settings import AwsSettings
 from training.usage_plans import KeyCommand
 
-VERBS = ("train", "deploy", "delete", "status", "api-keys", "import")
+VERBS = ("train", "tune", "deploy", "delete", "status", "api-keys", "import")
 
 
 def required_settings(command: str, args: argparse.Namespace) -> tuple[str, ...]:
     """What each command can't run without; checked before any AWS call."""
-    if command == "train":
+    if command in ("train", "tune"):
         return ("region", "bucket", "role_arn")
     if command == "deploy":
         return ("region", "role_arn")
@@ -68,9 +69,21 @@ def dispatch(command: str, args: argparse.Namespace, aws: Any) -> None:
     if command == "api-keys":
         access.run(aws, KeyCommand.from_args(args))
     elif command == "train":
-        workflow.train(aws, args.models, only_missing=getattr(args, "if_missing", False))
+        workflow.train(
+            aws,
+            args.models,
+            only_missing=getattr(args, "if_missing", False),
+            choice=getattr(args, "recipe", "tuned"),
+        )
+    elif command == "tune":
+        workflow.tune(aws, tuning.plan_from_arguments(args))
     elif command == "deploy":
-        workflow.deploy(aws, args.models, write_chalice_config=args.write_chalice_config)
+        workflow.deploy(
+            aws,
+            args.models,
+            write_chalice_config=args.write_chalice_config,
+            from_tuning=getattr(args, "from_tuning", False),
+        )
     elif command == "delete":
         workflow.delete(aws, args.models, everything=args.all, purge_data=args.purge_data)
     elif command == "import":
@@ -110,6 +123,13 @@ def run(
 def train(args: argparse.Namespace, environ: Mapping[str, str]) -> None:
     """A SageMaker training job per model, its data in S3 as RecordIO-protobuf."""
     run("train", args, environ)
+
+
+def tune(args: argparse.Namespace, environ: Mapping[str, str]) -> None:
+    """A SageMaker tuning job over the same ranges and objective as the local search."""
+    # Bad ranges or objectives fail here, before settings, credentials or any AWS call.
+    tuning.check_for_sagemaker(tuning.plan_from_arguments(args))
+    run("tune", args, environ)
 
 
 def deploy(args: argparse.Namespace, environ: Mapping[str, str]) -> None:

@@ -1,7 +1,8 @@
 """``python -m training evaluate``: each model's test-split quality beside scikit-learn's.
 
-For every model the Linear Learner is trained afresh in this process with the recipe's
-hyperparameters and seed 0. That takes milliseconds and makes a report reproducible: it
+For every model the Linear Learner is trained afresh in this process with seed 0 and the
+recipe ``train`` uses: the model's tuned file in ``training/tuned/`` when there is one (the
+lessons' recipe is then reported beside it), else the lessons' recipe. That takes milliseconds and makes a report reproducible: it
 never depends on what happens to be saved in ``models/`` (same data and seed, same model).
 It is fitted on the training split and selects its winner on the validation split, as a
 SageMaker training job does. Two baselines are fitted on the very same training rows:

@@ -17,12 +17,12 @@ import numpy as np
 import numpy.typing as npt
 from sklearn.dummy import DummyClassifier, DummyRegressor
 from sklearn.linear_model import LinearRegression, LogisticRegression
-from sklearn.pipeline import make_pipeline
+from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from training import datasets
 from training.linear_learner import LinearLearner
-from training.recipes import HYPERPARAMETERS
+from training.recipes import HYPERPARAMETERS, recipe
 
 from .metrics import classification_metrics, regression_metrics
 from .results import (
@@ -131,8 +131,15 @@ def _learner(
     )
 
 
+def baseline(data: datasets.Dataset) -> LinearRegression | Pipeline:
+    """scikit-learn's plain model for a dataset, unfitted."""
+    if data.spec.predictor_type == "regressor":
+        return LinearRegression()
+    return make_pipeline(StandardScaler(), LogisticRegression())
+
+
 def _ols(key: str, label: str, data: datasets.Dataset, columns: list[int]) -> Result:
-    model = LinearRegression()
+    model = baseline(data)
     seconds = _timed(lambda: model.fit(data.train.X[:, columns], data.train.y))
     return _score(
         key,
@@ -236,19 +243,32 @@ def evaluate_model(name: str, trained: LinearLearner | None = None) -> Evaluatio
     """
     data = datasets.load(name)
     spec = data.spec
-    hyperparameters = dict(HYPERPARAMETERS[name])
+    served = recipe(name)
+    hyperparameters = dict(served.hyperparameters)
     every = list(range(data.train.X.shape[1]))
     loss = hyperparameters.get("loss", "auto")
+    which = "tuned" if served.source == "tuned" else "the lessons'"
     results = [
         _learner(
             "linear_learner",
-            f"Linear Learner (recipe, loss={loss})",
+            f"Linear Learner (recipe: {which}, loss={loss})",
             hyperparameters,
             data,
             every,
             trained,
         )
     ]
+    if served.source == "tuned":
+        lesson = HYPERPARAMETERS[name]
+        results.append(
+            _learner(
+                "linear_learner_lesson",
+                f"Linear Learner (recipe: the lessons', loss={lesson.get('loss', 'auto')})",
+                dict(lesson),
+                data,
+                every,
+            )
+        )
     if spec.predictor_type == "regressor":
         # The bar compares like with like: the learner on the loss OLS minimises.
         squared = {**hyperparameters, "loss": "squared_loss"}
@@ -288,6 +308,7 @@ def evaluate_model(name: str, trained: LinearLearner | None = None) -> Evaluatio
         class_labels=spec.class_labels,
         rows={"train": len(data.train), "validation": len(data.validation), "test": len(data.test)},
         hyperparameters=hyperparameters,
+        recipe_source=served.describe(),
         trained_fresh=trained is None,
         y_test=data.test.y,
         results=by_key,

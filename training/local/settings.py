@@ -9,6 +9,8 @@ variables, then the local defaults, read by ``chalicelib.config.setting`` as on 
 | ``EMULATOR_HOST`` / ``EMULATOR_PORT`` (``--host``) | ``127.0.0.1`` / ``8080`` | the local SageMaker endpoint (SageMaker's container port) |
 | ``API_HOST`` / ``API_PORT`` (``--host``) | ``127.0.0.1`` / ``8000`` | the local API (Chalice's local port) |
 | ``RAINFALL_ENDPOINT_NAME`` etc. | the model's name | the API's own setting: models are saved and served under it |
+| ``TUNED_DIR`` | ``training/tuned/`` | where ``tune`` writes tuned recipes and ``train`` reads them |
+| ``REPORTS_DIR`` | ``reports/`` in the project | where ``tune`` writes ``<model>-tuning.md`` and its plots |
 | ``API_KEYS`` | unset | the local server's keys, each with its own plan (below); unset: the key file's |
 | ``API_KEYS_FILE`` | ``.local-api-keys.json`` in the project | the git-ignored key file ``make serve`` and ``api-keys`` keep |
 
@@ -32,7 +34,8 @@ from typing import Any
 from chalicelib.config import ConfigurationError, endpoint_names, setting
 from training.errors import SettingsError
 from training.local.throttling import LocalKey
-from training.paths import MODELS_DIR, PROJECT_DIR
+from training.paths import MODELS_DIR, PROJECT_DIR, REPORTS_DIR
+from training.recipes import TUNED_DIR
 from training.usage_plans import KEY_VALUE, UsagePlan
 
 API_KEYS_FILE = PROJECT_DIR / ".local-api-keys.json"
@@ -49,6 +52,8 @@ class LocalSettings:
     api_host: str = "127.0.0.1"
     api_port: int = 8000
     endpoint_names: Mapping[str, str] = field(default_factory=lambda: endpoint_names({}))
+    tuned_dir: Path = TUNED_DIR
+    reports_dir: Path = REPORTS_DIR
     api_keys: tuple[LocalKey, ...] | None = None
     api_keys_file: Path = API_KEYS_FILE
 
@@ -75,6 +80,8 @@ class LocalSettings:
                 api_host=setting(environ, "API_HOST", defaults.api_host, str, flag=host),
                 api_port=setting(environ, "API_PORT", defaults.api_port, _port, expected=_A_PORT),
                 endpoint_names=endpoint_names(environ),
+                tuned_dir=setting(environ, "TUNED_DIR", defaults.tuned_dir, Path),
+                reports_dir=setting(environ, "REPORTS_DIR", defaults.reports_dir, Path),
                 api_keys=parse_api_keys(environ["API_KEYS"]) if environ.get("API_KEYS") else None,
                 api_keys_file=setting(environ, "API_KEYS_FILE", defaults.api_keys_file, Path),
             )

@@ -9,17 +9,39 @@ import argparse
 from collections.abc import Mapping
 from pathlib import Path
 
+from training import tuning
 from training.errors import UsageError
 from training.local import access, supervision, workflow
 from training.local.settings import LocalSettings
 from training.usage_plans import KeyCommand
 
-VERBS = ("train", "serve", "status", "delete", "evaluate", "api-keys", "import", "export")
+VERBS = (
+    "train",
+    "tune",
+    "serve",
+    "status",
+    "delete",
+    "evaluate",
+    "api-keys",
+    "import",
+    "export",
+)
 
 
 def train(args: argparse.Namespace, environ: Mapping[str, str]) -> None:
-    """Train each model with its recipe and save it under ``models/``."""
-    workflow.train(args.models, LocalSettings.from_environ(environ), only_missing=args.if_missing)
+    """Train each model with its recipe (tuned, or ``--recipe lesson``) under ``models/``."""
+    workflow.train(
+        args.models,
+        LocalSettings.from_environ(environ),
+        only_missing=args.if_missing,
+        choice=args.recipe,
+    )
+
+
+def tune(args: argparse.Namespace, environ: Mapping[str, str]) -> None:
+    """Search hyperparameters with Optuna; write ``training/tuned/<model>.json`` and a report."""
+    plan = tuning.plan_from_arguments(args)
+    workflow.tune(plan, LocalSettings.from_environ(environ))
 
 
 def serve(args: argparse.Namespace, environ: Mapping[str, str]) -> None:
