@@ -18,6 +18,7 @@ from types import ModuleType
 from chalicelib.catalog import CATALOG
 from training.aws import verbs as aws_verbs
 from training.aws.settings import SERVERLESS_MEMORY_MB
+from training.batch.request import DEFAULT_PAYLOAD_MB, MAX_PAYLOAD_MB, REJECTED_SUFFIX
 from training.errors import TrainingError, UsageError
 from training.local import verbs as local_verbs
 
@@ -30,6 +31,7 @@ HELP = {
     "deploy": "deploy endpoints",
     "delete": "delete models, or endpoints and what they use",
     "status": "what is trained or deployed, and what it costs",
+    "transform": "predict every row of a CSV or JSON Lines file (batch prediction)",
 }
 
 
@@ -48,7 +50,9 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
     for verb, help_text in HELP.items():
         command = commands.add_parser(verb, help=help_text)
-        if verb != "serve":
+        if verb == "transform":
+            _transform_arguments(command)
+        elif verb != "serve":
             _models(command)
         if verb != "evaluate":
             command.add_argument("--target", choices=TARGETS, default="local", help="default: local")
@@ -62,6 +66,56 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _transform_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "model", metavar="MODEL", help=f"the model to predict with: {', '.join(CATALOG)}"
+    )
+    parser.add_argument(
+        "input",
+        metavar="INPUT",
+        help="CSV with a header row naming the fields, or JSON Lines of instances; - for stdin",
+    )
+    parser.add_argument(
+        "--output",
+        metavar="OUT",
+        help="where the rows go with their predictions, in INPUT's format; - for stdout "
+        "(default: INPUT's name with .predictions before its extension; stdout for stdin)",
+    )
+    parser.add_argument("--force", action="store_true", help="replace OUT if it exists")
+    parser.add_argument(
+        "--on-error",
+        choices=("fail", "skip"),
+        default="fail",
+        help=f"a row that fails validation stops the run (fail, the default), or goes to "
+        f"OUT{REJECTED_SUFFIX} with its line number and problems (skip)",
+    )
+    parser.add_argument(
+        "--rejected", metavar="FILE", help=f"where skipped rows go (default OUT{REJECTED_SUFFIX})"
+    )
+    parser.add_argument(
+        "--skip-rows",
+        type=int,
+        default=0,
+        metavar="N",
+        help="pass over the first N data rows; with an existing OUT, add to it (resuming)",
+    )
+    parser.add_argument(
+        "--max-payload-mb",
+        type=int,
+        default=DEFAULT_PAYLOAD_MB,
+        metavar="MB",
+        help=f"largest request to the model, 1-{MAX_PAYLOAD_MB} (default {DEFAULT_PAYLOAD_MB}, "
+        "as SageMaker; locally at most 6)",
+    )
+    parser.add_argument(
+        "--concurrency",
+        type=int,
+        default=1,
+        metavar="N",
+        help="requests in flight at once (SageMaker's MaxConcurrentTransforms; default 1)",
+    )
+
+
 def _aws_arguments(parser: argparse.ArgumentParser, command: str) -> None:
     """The AWS options of one verb, read by ``training/aws/settings.py``."""
     if command not in aws_verbs.VERBS:
@@ -71,19 +125,20 @@ def _aws_arguments(parser: argparse.ArgumentParser, command: str) -> None:
     )
     group.add_argument("--region", help="AWS region (env AWS_REGION / AWS_DEFAULT_REGION)")
     group.add_argument("--profile", help="AWS profile for credentials (env AWS_PROFILE)")
-    if command in ("train", "delete"):
+    if command in ("train", "delete", "transform"):
         group.add_argument(
             "--bucket", help="S3 bucket for data and artifacts (env SAGEMAKER_BUCKET)"
         )
         group.add_argument(
             "--prefix", help="S3 key prefix (env SAGEMAKER_PREFIX; default sagemaker-predictions)"
         )
-    if command in ("train", "deploy"):
+    if command in ("train", "deploy", "transform"):
         group.add_argument("--role-arn", help="IAM role SageMaker assumes (env SAGEMAKER_ROLE_ARN)")
         group.add_argument(
             "--timeout-minutes",
             type=float,
-            help="give up waiting after this long (default 60 for train, 30 for deploy)",
+            help="give up waiting after this long (default 60 for train and transform, "
+            "30 for deploy)",
         )
     if command in ("deploy", "delete"):
         group.add_argument("--stage", help="Chalice stage the endpoints serve (default prod)")
@@ -93,6 +148,14 @@ def _aws_arguments(parser: argparse.ArgumentParser, command: str) -> None:
         )
     if command == "deploy":
         _deploy_arguments(group)
+    if command == "transform":
+        group.add_argument(
+            "--instance-type",
+            help="transform instance (env SAGEMAKER_INSTANCE_TYPE; default ml.m5.large)",
+        )
+        group.add_argument(
+            "--instance-count", type=int, help="instances sharing the file (default 1)"
+        )
     if command == "delete":
         group.add_argument(
             "--all",
@@ -136,7 +199,6 @@ def _deploy_arguments(group: argparse._ArgumentGroup) -> None:
         action="store_true",
         help="write the stage's endpoint variables and IAM policy into .chalice/",
     )
-
 
 
 def verb_for(command: str, target: str) -> Callable[[argparse.Namespace, Mapping[str, str]], None]:

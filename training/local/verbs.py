@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from training.local import supervision, workflow
 from training.local.settings import LocalSettings
 
-VERBS = ("train", "serve", "status", "delete", "evaluate")
+VERBS = ("train", "serve", "status", "delete", "evaluate", "transform")
 
 
 def train(args: argparse.Namespace, environ: Mapping[str, str]) -> None:
@@ -41,3 +41,11 @@ def evaluate(args: argparse.Namespace, environ: Mapping[str, str]) -> None:
     from training import evaluation
 
     evaluation.main(args.models)
+
+
+def transform(args: argparse.Namespace, environ: Mapping[str, str]) -> None:
+    """Predict every row of a file with the local endpoint, as a Batch Transform job would."""
+    from training.batch.request import TransformRequest
+    from training.local.transform import transform as run
+
+    run(TransformRequest.from_args(args), LocalSettings.from_environ(environ))
