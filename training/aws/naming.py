@@ -51,6 +51,11 @@ def training_job_name(model: str, moment: datetime) -> str:
     return f"{APP}-{model}-{_stamp(moment)}"
 
 
+def transform_job_name(model: str, moment: datetime) -> str:
+    """A batch transform job, and the SageMaker model made for it."""
+    return f"{APP}-{model}-transform-{_stamp(moment)}"
+
+
 def data_prefix(prefix: str, model: str) -> str:
     """The S3 key prefix under which one model's channels and artifacts live."""
     return f"{prefix}/{model}" if prefix else model

@@ -9,7 +9,8 @@ and ``record_set``) stays local. What goes through the SDK:
   (``LinearLearner.fit`` with ``RecordSet`` channels);
 - a model (``LinearLearnerModel.create``), an endpoint configuration, and an endpoint
   created or moved to a new configuration (``Session.create_endpoint_config``,
-  ``create_endpoint``, ``update_endpoint``).
+  ``create_endpoint``, ``update_endpoint``);
+- a batch transform job over a CSV file in S3 (``Transformer.transform``).
 
 Nothing here waits: the SDK's own waiters poll without a time limit and print dots, so the
 caller polls with ``waiting.wait_until`` instead (a timeout, a progress line, a sleep seam for
@@ -29,7 +30,7 @@ import warnings
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -61,6 +62,7 @@ with _v2_notice_silenced():
     from sagemaker.inputs import TrainingInput
     from sagemaker.s3 import S3Uploader
     from sagemaker.serverless import ServerlessInferenceConfig
+    from sagemaker.transformer import Transformer
 
 RECORDIO = "application/x-recordio-protobuf"
 RECORDS_OBJECT = "records.pbr"
@@ -89,6 +91,21 @@ class TrainingRequest:
     tags: list[dict[str, str]] = field(default_factory=list)
     # A runaway job stops and stops billing; these datasets train in a few minutes.
     max_run_seconds: int = 3600
+
+
+@dataclass(frozen=True)
+class TransformJobRequest:
+    """One batch transform job: a model, the S3 prefix of its CSV input, where output goes."""
+
+    job_name: str
+    model_name: str
+    instance_type: str
+    instance_count: int
+    input_uri: str
+    output_uri: str
+    max_payload_mb: int
+    max_concurrent_transforms: int
+    tags: list[dict[str, str]] = field(default_factory=list)
 
 
 class _RecordIOChannel(RecordSet):  # type: ignore[misc]
@@ -280,3 +297,35 @@ class SageMakerBackend:
     def update_endpoint(self, name: str, config_name: str) -> None:
         """Move a live endpoint to a new configuration; it serves the old one meanwhile."""
         self.session.update_endpoint(name, config_name, wait=False)
+
+    def start_transform(self, request: TransformJobRequest) -> None:
+        """Create the batch transform job and return at once; the caller waits for it.
+
+        The settings are AWS's advice for built-in algorithms: header-less CSV split at line
+        ends, as many rows per request as fit the payload limit, and JSON Lines back, one
+        record per row, assembled line by line into one ``.out`` object per input object.
+        The job name is given, so the SDK needn't describe the model to make one up.
+        """
+        with _v2_notice_silenced():
+            transformer = Transformer(
+                model_name=request.model_name,
+                instance_count=request.instance_count,
+                instance_type=request.instance_type,
+                strategy="MultiRecord",
+                assemble_with="Line",
+                output_path=request.output_uri,
+                accept="application/jsonlines",
+                max_concurrent_transforms=request.max_concurrent_transforms,
+                max_payload=request.max_payload_mb,
+                tags=cast(Any, request.tags),
+                sagemaker_session=self.session,
+            )
+            transformer.transform(
+                request.input_uri,
+                data_type="S3Prefix",
+                content_type="text/csv",
+                split_type="Line",
+                job_name=request.job_name,
+                wait=False,
+                logs=False,
+            )

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import sys
 from collections.abc import Callable, Mapping
 from dataclasses import replace
 from typing import Any
@@ -23,7 +24,7 @@ from training.aws import errors
 from training.aws.errors import MissingCredentials
 from training.aws.settings import AwsSettings
 
-VERBS = ("train", "deploy", "delete", "status")
+VERBS = ("train", "deploy", "delete", "status", "transform")
 
 
 def required_settings(command: str, args: argparse.Namespace) -> tuple[str, ...]:
@@ -32,6 +33,8 @@ def required_settings(command: str, args: argparse.Namespace) -> tuple[str, ...]
         return ("region", "bucket", "role_arn")
     if command == "deploy":
         return ("region", "role_arn")
+    if command == "transform":
+        return ("region", "bucket", "role_arn")
     if command == "delete" and getattr(args, "purge_data", False):
         return ("region", "bucket")
     return ("region",)
@@ -68,6 +71,11 @@ def dispatch(command: str, args: argparse.Namespace, aws: Any) -> None:
         workflow.deploy(aws, args.models, write_chalice_config=args.write_chalice_config)
     elif command == "delete":
         workflow.delete(aws, args.models, everything=args.all, purge_data=args.purge_data)
+    elif command == "transform":
+        from training.aws import transform
+        from training.batch.request import TransformRequest
+
+        transform.transform(aws, TransformRequest.from_args(args))
     else:
         workflow.status(aws, args.models)
 
@@ -116,3 +124,11 @@ def delete(args: argparse.Namespace, environ: Mapping[str, str]) -> None:
 def status(args: argparse.Namespace, environ: Mapping[str, str]) -> None:
     """What is deployed and what it costs an hour."""
     run("status", args, environ)
+
+
+def transform(args: argparse.Namespace, environ: Mapping[str, str]) -> None:
+    """A Batch Transform job over a file; its lines of progress go to stderr, beside the data."""
+    from training.batch.request import TransformRequest
+
+    TransformRequest.from_args(args)  # the file and the options, checked before any AWS call
+    run("transform", args, environ, out=lambda line: print(line, file=sys.stderr, flush=True))
