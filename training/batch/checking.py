@@ -119,10 +119,11 @@ class Checker:
     """Checks the chunks of one input against one model.
 
     Making one checks a CSV header: an unknown, missing or repeated column is an
-    ``InputError`` naming it, since no row could pass.
+    ``InputError`` naming it, since no row could pass. ``vectorised=False`` leaves every row
+    to pydantic, the reference the fast path is tested against.
     """
 
-    def __init__(self, spec: ModelSpec, source: InputFile) -> None:
+    def __init__(self, spec: ModelSpec, source: InputFile, vectorised: bool = True) -> None:
         self.spec = spec
         self.format = source.format
         self._name = source.name
@@ -131,7 +132,7 @@ class Checker:
         if source.format == "csv":
             assert source.header is not None
             self._names = self._resolve_header(source.header, source.header_line)
-            self._columns = numeric_columns(spec)
+            self._columns = numeric_columns(spec) if vectorised else None
         if self._columns is not None:
             position = {name: index for index, name in enumerate(self._names)}
             self._order = [position[column.name] for column in self._columns]
@@ -205,15 +206,15 @@ class Checker:
         if body.translate(_NUMBER_TEXT):
             candidates = [i for i, text in enumerate(texts) if not text.translate(_NUMBER_TEXT)]
             body = "\n".join(texts[i] for i in candidates)
-        if not candidates:
-            return [], []
-        try:
-            values = np.loadtxt(
-                io.StringIO(body), delimiter=",", dtype=np.float64, ndmin=2, comments=None
-            )
-        except ValueError:  # a cell that is no number, a row with too few or many cells
-            return [], []
-        if values.shape != (len(candidates), len(self._columns)):
+        values = _numbers(body, len(candidates), len(self._columns))
+        if values is None:
+            # A row with too few or too many cells spoils the chunk for numpy: without those
+            # rows, the others may still go the fast way.
+            width = len(self._columns) - 1
+            candidates = [i for i in candidates if texts[i].count(",") == width]
+            body = "\n".join(texts[i] for i in candidates)
+            values = _numbers(body, len(candidates), len(self._columns))
+        if values is None:
             return [], []
         if not self._in_order:
             values = values[:, self._order]
@@ -303,6 +304,19 @@ class Checker:
 
     def _rejection(self, chunk: Chunk, index: int, message: str) -> Rejection:
         return Rejection(chunk.lines[index], chunk.texts[index], [{"message": message}])
+
+
+def _numbers(body: str, rows: int, columns: int) -> np.ndarray | None:
+    """The numbers of ``rows`` lines of ``columns`` numbers each; ``None`` if they aren't."""
+    if not rows:
+        return None
+    try:
+        values = np.loadtxt(
+            io.StringIO(body), delimiter=",", dtype=np.float64, ndmin=2, comments=None
+        )
+    except ValueError:  # a cell that is no number, a row with too few or many cells
+        return None
+    return values if values.shape == (rows, columns) else None
 
 
 def _bound(value: object) -> float:
