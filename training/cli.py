@@ -102,10 +102,9 @@ def _transform_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--max-payload-mb",
         type=int,
-        default=DEFAULT_PAYLOAD_MB,
         metavar="MB",
-        help=f"largest request to the model, 1-{MAX_PAYLOAD_MB} (default {DEFAULT_PAYLOAD_MB}, "
-        "as SageMaker; locally at most 6)",
+        help=f"largest request to the model, 1-{MAX_PAYLOAD_MB} (default {DEFAULT_PAYLOAD_MB} on "
+        "AWS, as SageMaker; locally 1, at most 6)",
     )
     parser.add_argument(
         "--concurrency",

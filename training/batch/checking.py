@@ -28,6 +28,7 @@ from typing import Any, cast, get_args
 import annotated_types
 import numpy as np
 import pydantic_core
+from numpy.lib.recfunctions import structured_to_unstructured
 from pydantic import ValidationError
 
 from chalicelib.catalog import ModelSpec, WholeNumber
@@ -137,6 +138,12 @@ class Checker:
             position = {name: index for index, name in enumerate(self._names)}
             self._order = [position[column.name] for column in self._columns]
             self._in_order = self._order == list(range(len(self._order)))
+            whole = {position[column.name] for column in self._columns if column.whole}
+            # The columns as the file has them: integers where the field is a whole number.
+            self._file_types = np.dtype(
+                [(f"c{i}", np.int64 if i in whole else np.float64) for i in range(len(self._names))]
+            )
+            self._float_types = np.dtype([(f"c{i}", np.float64) for i in range(len(self._names))])
             self._whole_text = {
                 index: re.compile(rf"^(?:[^,\n]*,){{{position[column.name]}}}[^,\n]*[.eE]", re.M)
                 for index, column in enumerate(self._columns)
@@ -206,14 +213,17 @@ class Checker:
         if body.translate(_NUMBER_TEXT):
             candidates = [i for i, text in enumerate(texts) if not text.translate(_NUMBER_TEXT)]
             body = "\n".join(texts[i] for i in candidates)
-        values = _numbers(body, len(candidates), len(self._columns))
+        # Whole-number columns are read as integers, so "2.0" and "2e0" (which pydantic
+        # treats each its own way) make the parse fail rather than pass unseen.
+        values = _numbers(body, len(candidates), self._file_types)
+        exact_whole = values is not None
         if values is None:
-            # A row with too few or too many cells spoils the chunk for numpy: without those
-            # rows, the others may still go the fast way.
+            # Without the rows of too few or too many cells, and reading every column as a
+            # float, the other rows may still go the fast way.
             width = len(self._columns) - 1
             candidates = [i for i in candidates if texts[i].count(",") == width]
             body = "\n".join(texts[i] for i in candidates)
-            values = _numbers(body, len(candidates), len(self._columns))
+            values = _numbers(body, len(candidates), self._float_types)
         if values is None:
             return [], []
         if not self._in_order:
@@ -221,7 +231,7 @@ class Checker:
         ok = np.isfinite(values).all(axis=1)
         for index, column in enumerate(self._columns):
             ok &= _within(values[:, index], column)
-            if column.whole:
+            if column.whole and not exact_whole:
                 ok &= values[:, index] == np.trunc(values[:, index])
                 ok &= ~self._written_with_a_point(index, body, len(candidates))
         as_read = self._in_order and " " not in body and "\t" not in body
@@ -238,8 +248,7 @@ class Checker:
         return rows, [texts[i] for i in rows]
 
     def _written_with_a_point(self, index: int, body: str, count: int) -> np.ndarray:
-        # pydantic reads "2" as a whole number but "2e0" not at all, and "2.0" only on its
-        # own path: such cells go there.
+        """Rows whose cell in whole-number column ``index`` has a point or an exponent."""
         flagged = np.zeros(count, dtype=bool)
         matches = [match.start() for match in self._whole_text[index].finditer(body)]
         if matches:
@@ -306,17 +315,18 @@ class Checker:
         return Rejection(chunk.lines[index], chunk.texts[index], [{"message": message}])
 
 
-def _numbers(body: str, rows: int, columns: int) -> np.ndarray | None:
-    """The numbers of ``rows`` lines of ``columns`` numbers each; ``None`` if they aren't."""
+def _numbers(body: str, rows: int, types: np.dtype) -> np.ndarray | None:
+    """``rows`` lines of numbers as a float matrix, each column parsed as ``types`` says;
+    ``None`` if they aren't that."""
     if not rows:
         return None
     try:
-        values = np.loadtxt(
-            io.StringIO(body), delimiter=",", dtype=np.float64, ndmin=2, comments=None
-        )
+        parsed = np.loadtxt(io.StringIO(body), delimiter=",", dtype=types, ndmin=1, comments=None)
     except ValueError:  # a cell that is no number, a row with too few or many cells
         return None
-    return values if values.shape == (rows, columns) else None
+    if parsed.shape != (rows,):
+        return None
+    return structured_to_unstructured(parsed, dtype=np.float64)
 
 
 def _bound(value: object) -> float:

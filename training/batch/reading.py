@@ -151,7 +151,12 @@ class InputFile:
         return lines
 
     def _plain(self, lines: list[str], first: int) -> Chunk:
-        texts: list[str] = []
+        # The usual chunk, no blank line and nothing splitlines() reads as a line break that
+        # readlines() doesn't (\x0c, \u2028 ...), is split in one call.
+        texts = "".join(lines).splitlines()
+        if len(texts) == len(lines) and all(map(str.strip, texts)):
+            return Chunk(texts, list(range(first, first + len(texts))))
+        texts = []
         numbers: list[int] = []
         for number, line in enumerate(lines, first):
             text = line.rstrip("\r\n")

@@ -71,8 +71,13 @@ class TransformRequest:
         )
 
     @classmethod
-    def from_args(cls, args: argparse.Namespace) -> TransformRequest:
-        """The request the parsed command line makes; ``UsageError`` or ``InputError`` if unsound."""
+    def from_args(
+        cls, args: argparse.Namespace, default_payload_mb: int = DEFAULT_PAYLOAD_MB
+    ) -> TransformRequest:
+        """The request the parsed command line makes; ``UsageError`` or ``InputError`` if unsound.
+
+        ``default_payload_mb`` is the target's payload limit when ``--max-payload-mb`` is not given.
+        """
         model = args.model
         if model not in CATALOG:
             raise UsageError(f"unknown model {model!r}: use one of {', '.join(CATALOG)}")
@@ -91,7 +96,8 @@ class TransformRequest:
             force=bool(args.force),
             on_error=on_error,
             skip_rows=args.skip_rows,
-            max_payload_bytes=args.max_payload_mb * MB,
+            max_payload_bytes=MB
+            * (default_payload_mb if args.max_payload_mb is None else args.max_payload_mb),
             concurrency=args.concurrency,
         )
         request.check()

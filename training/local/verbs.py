@@ -46,6 +46,8 @@ def evaluate(args: argparse.Namespace, environ: Mapping[str, str]) -> None:
 def transform(args: argparse.Namespace, environ: Mapping[str, str]) -> None:
     """Predict every row of a file with the local endpoint, as a Batch Transform job would."""
     from training.batch.request import TransformRequest
+    from training.local.transform import DEFAULT_PAYLOAD_MB
     from training.local.transform import transform as run
 
-    run(TransformRequest.from_args(args), LocalSettings.from_environ(environ))
+    request = TransformRequest.from_args(args, default_payload_mb=DEFAULT_PAYLOAD_MB)
+    run(request, LocalSettings.from_environ(environ))

@@ -29,7 +29,7 @@ from training.cli import build_parser, main
 from training.emulator import Emulator
 from training.errors import InputError, LocalError
 from training.local.settings import LocalSettings
-from training.local.transform import Route, transform
+from training.local.transform import DEFAULT_PAYLOAD_MB, Route, transform
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -48,7 +48,9 @@ def credit_endpoint(models_dir: Path) -> Iterator[Emulator]:
 
 
 def request(*argv: str) -> TransformRequest:
-    return TransformRequest.from_args(build_parser().parse_args(["transform", *argv]))
+    """The request the local verb makes of this command line."""
+    parsed = build_parser().parse_args(["transform", *argv])
+    return TransformRequest.from_args(parsed, default_payload_mb=DEFAULT_PAYLOAD_MB)
 
 
 def run(
@@ -83,14 +85,7 @@ def test_a_file_larger_than_one_payload_comes_back_whole_in_order(
     source = write(tmp_path / "houses.csv", csv_text(rows))
     batches = []
 
-    _, err = run(
-        housing_endpoint,
-        "housing",
-        str(source),
-        "--max-payload-mb",
-        "1",
-        after_batch=batches.append,
-    )
+    _, err = run(housing_endpoint, "housing", str(source), after_batch=batches.append)
 
     written = output_rows(tmp_path / "houses.predictions.csv")
     assert len(batches) == 3
