@@ -10,6 +10,7 @@ and only here, as one line on stderr and exit status 2, never a traceback.
 from __future__ import annotations
 
 import argparse
+import keyword
 import os
 import sys
 from collections.abc import Callable, Mapping, Sequence
@@ -21,6 +22,7 @@ from training.aws.settings import SERVERLESS_MEMORY_MB
 from training.batch.request import DEFAULT_PAYLOAD_MB, MAX_PAYLOAD_MB, REJECTED_SUFFIX
 from training.errors import TrainingError, UsageError
 from training.local import verbs as local_verbs
+from training.usage_plans import ACTIONS, DEFAULT_KEY_NAME, UsagePlan
 
 TARGETS: dict[str, ModuleType] = {"local": local_verbs, "aws": aws_verbs}
 
@@ -31,8 +33,13 @@ HELP = {
     "deploy": "deploy endpoints",
     "delete": "delete models, or endpoints and what they use",
     "status": "what is trained or deployed, and what it costs",
+    "api-keys": "create, list or revoke API keys: the local server's, or a deployed stage's",
+    "import": "serve a SageMaker model.tar.gz on the local endpoint",
+    "export": "write a local model as a SageMaker model.tar.gz",
     "transform": "predict every row of a CSV or JSON Lines file (batch prediction)",
 }
+# Verbs whose positional arguments are not a list of models.
+OWN_POSITIONALS = ("serve", "api-keys", "import", "export")
 
 
 def _models(parser: argparse.ArgumentParser) -> None:
@@ -52,18 +59,63 @@ def build_parser() -> argparse.ArgumentParser:
         command = commands.add_parser(verb, help=help_text)
         if verb == "transform":
             _transform_arguments(command)
-        elif verb != "serve":
+        elif verb not in OWN_POSITIONALS:
             _models(command)
         if verb != "evaluate":
-            command.add_argument("--target", choices=TARGETS, default="local", help="default: local")
+            command.add_argument(
+                "--target", choices=TARGETS, default="local", help="default: local"
+            )
         _aws_arguments(command, verb)
     commands.choices["train"].add_argument(
         "--if-missing", action="store_true", help="skip models that already have a current model"
     )
     serve = commands.choices["serve"]
-    serve.add_argument("--api", action="store_true", help="also run the API (what `make serve` does)")
+    serve.add_argument(
+        "--api", action="store_true", help="also run the API (what `make serve` does)"
+    )
     serve.add_argument("--host", help="interface for both servers (default 127.0.0.1)")
+    _api_key_arguments(commands.choices["api-keys"])
+    _artifact_arguments(commands.choices["import"], commands.choices["export"])
     return parser
+
+
+def _api_key_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("action", choices=ACTIONS, help="what to do with the keys")
+    parser.add_argument("--name", help=f"the key's name (default {DEFAULT_KEY_NAME!r})")
+    plan = UsagePlan()
+    group = parser.add_argument_group("the new key's usage plan (create)")
+    group.add_argument(
+        "--rate", type=float, help=f"steady requests per second (default {plan.rate:g})"
+    )
+    group.add_argument(
+        "--burst", type=int, help=f"requests at once, the bucket's size (default {plan.burst})"
+    )
+    group.add_argument(
+        "--quota", type=int, help=f"requests per quota period (default {plan.quota})"
+    )
+    group.add_argument(
+        "--quota-period", metavar="DAY|WEEK|MONTH", help=f"(default {plan.period})"
+    )
+
+
+def _artifact_arguments(import_: argparse.ArgumentParser, export: argparse.ArgumentParser) -> None:
+    import_.add_argument(
+        "endpoint_name", metavar="ENDPOINT_NAME", help="the endpoint to serve it as"
+    )
+    import_.add_argument(
+        "source",
+        nargs="?",
+        metavar="SOURCE",
+        help="a model.tar.gz path, or s3://... (--target aws)",
+    )
+    import_.add_argument(
+        "--from-training-job",
+        metavar="NAME",
+        help="that SageMaker training job's artifact (--target aws)",
+    )
+    export.add_argument("model", choices=list(CATALOG), metavar="MODEL", help=", ".join(CATALOG))
+    export.add_argument("output", metavar="OUT.tar.gz", help="where to write the artifact")
+    export.add_argument("--force", action="store_true", help="replace OUT.tar.gz if it exists")
 
 
 def _transform_arguments(parser: argparse.ArgumentParser) -> None:
@@ -139,8 +191,9 @@ def _aws_arguments(parser: argparse.ArgumentParser, command: str) -> None:
             help="give up waiting after this long (default 60 for train and transform, "
             "30 for deploy)",
         )
-    if command in ("deploy", "delete"):
-        group.add_argument("--stage", help="Chalice stage the endpoints serve (default prod)")
+    if command in ("deploy", "delete", "api-keys"):
+        serves = " whose keys these are" if command == "api-keys" else " the endpoints serve"
+        group.add_argument("--stage", help=f"Chalice stage{serves} (default prod)")
     if command == "train":
         group.add_argument(
             "--training-instance-type", help="training instance (default ml.m5.large)"
@@ -204,7 +257,10 @@ def verb_for(command: str, target: str) -> Callable[[argparse.Namespace, Mapping
     """The function that runs ``command`` on ``target``; ``UsageError`` if that target lacks it."""
     module = TARGETS[target]
     if command in module.VERBS:
-        return getattr(module, command)  # type: ignore[no-any-return]
+        # api-keys is api_keys; a verb that is a Python keyword (import) gets a trailing _.
+        name = command.replace("-", "_")
+        name = name + "_" if keyword.iskeyword(name) else name
+        return getattr(module, name)  # type: ignore[no-any-return]
     others = [name for name, other in TARGETS.items() if command in other.VERBS]
     raise UsageError(
         f"'{command}' has no {target} target; run it with --target {others[0]}"

@@ -1,12 +1,15 @@
 """The S3 side of the AWS target: checking the bucket before anything is sent, purging data.
 
-Training data goes up through the SDK (``sagemaker_backend``). The files of a batch
-transform go up and come down here, through boto3's transfer manager, which splits a big
-file into a multipart upload (or a ranged download) of parallel parts.
+Training data goes up through the SDK (``sagemaker_backend``); this module asks S3 whether
+the bucket can be used, downloads a model artifact, and removes what the project put under
+its prefix. The files of a batch transform go up and come down here too, through boto3's
+transfer manager, which splits a big file into a multipart upload (or a ranged download) of
+parallel parts.
 """
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +17,8 @@ from boto3.s3.transfer import TransferConfig
 from botocore.exceptions import ClientError
 
 from training.aws.errors import BucketProblem
+
+S3_URI = re.compile(r"s3://(?P<bucket>[^/]+)/(?P<key>.+)")
 
 
 class Storage:
@@ -47,6 +52,21 @@ class Storage:
         located = answer.get("BucketRegion") or headers.get("x-amz-bucket-region")
         if located and located != region:
             raise BucketProblem(_wrong_region(bucket, located, region))
+
+    def download(self, uri: str) -> bytes:
+        """The bytes of the object at ``s3://bucket/key``."""
+        match = S3_URI.fullmatch(uri)
+        if match is None:
+            raise BucketProblem(f"{uri!r} is not an S3 object URI (s3://bucket/key)")
+        try:
+            answer = self._client.get_object(Bucket=match["bucket"], Key=match["key"])
+        except ClientError as error:
+            code = str(error.response.get("Error", {}).get("Code", ""))
+            if code in ("NoSuchKey", "404", "NoSuchBucket"):
+                raise BucketProblem(f"{uri} does not exist: check the bucket and key") from None
+            raise
+        data: bytes = answer["Body"].read()
+        return data
 
     def upload_file(self, path: Path, bucket: str, key: str) -> None:
         """Put a local file at ``s3://bucket/key``; multipart above 8 MB."""
