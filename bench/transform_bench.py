@@ -36,12 +36,16 @@ if str(ROOT) not in sys.path:  # run as a script from the project root
     sys.path.insert(0, str(ROOT))
 
 BLOCK_ROWS = 10_000
-# The command, run in this interpreter, reports its own peak RSS (KiB on Linux) last.
+# The command, run in this interpreter, reports its own peak RSS last. VmHWM, not
+# getrusage: Linux carries ru_maxrss over from the parent through fork and exec, so a big
+# parent would hide the child's own figure; VmHWM belongs to the new process image alone.
 _MEASURED = (
-    "import resource, sys\n"
+    "import sys\n"
     "from training.cli import main\n"
     "status = main(sys.argv[1:])\n"
-    "print(f'peak_rss_kib={resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}', file=sys.stderr)\n"
+    "with open('/proc/self/status') as f:\n"
+    "    peak = [line.split()[1] for line in f if line.startswith('VmHWM:')][0]\n"
+    "print(f'peak_rss_kib={peak}', file=sys.stderr)\n"
     "sys.exit(status)\n"
 )
 _SUMMARY = re.compile(r"([\d,]+) input rows = ([\d,]+) predicted \+ ([\d,]+) rejected")
