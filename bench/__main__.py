@@ -14,7 +14,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from bench import api_bench, cold_start, transform_bench
+from bench import api_bench, api_inprocess, cold_start, transform_bench
 from bench.stack import local_stack
 from training.local.settings import LocalSettings
 from training.local.workflow import train
@@ -37,6 +37,8 @@ BARS: dict[str, tuple[str, Any]] = {
     "housing_rmse_ratio": ("<= 1.02", lambda r: r["housing_rmse_ratio"] <= 1.02),
     "credit_accuracy_gap": (">= -0.01", lambda r: r["credit_accuracy_gap"] >= -0.01),
     "credit_auc_gap": (">= -0.01", lambda r: r["credit_auc_gap"] >= -0.01),
+    "api_inprocess_1_us": ("<= 100", lambda r: r["api_inprocess_1_us"] <= 100),
+    "api_inprocess_1000_ms": ("<= 5", lambda r: r["api_inprocess_1000_ms"] <= 5),
     "transform_rows_per_s": (">= 100,000", lambda r: r["transform_rows_per_s"] >= 100_000),
     "transform_rss_1m_mb": ("<= 300", lambda r: r["transform_rss_1m_mb"] <= 300),
     "transform_rss_ratio": ("<= 1.2", lambda r: r["transform_rss_ratio"] <= 1.2),
@@ -58,6 +60,7 @@ def main() -> int:
         with local_stack(models_dir) as stack:
             results.update(_section("API", lambda: api_bench.run(stack, quick)))
         results.update(_section("transform", lambda: transform_bench.run(models_dir, quick)))
+    results.update(_section("API in-process", lambda: api_inprocess.run(quick)))
     results.update(_section("emulator", emulator_section))
     results.update(_section("cold start", cold_start.run))
     RESULTS.write_text(json.dumps(results, indent=2, sort_keys=True))
