@@ -16,12 +16,14 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import BinaryIO, Literal
 
 from training.errors import InputError
 
+_UNDECODABLE = re.compile("[\udc80-\udcff]")
 CHUNK_CHARS = 1 << 18  # about 4,000 housing rows; larger chunks read no faster
 
 Format = Literal["csv", "jsonl"]
@@ -55,14 +57,20 @@ class InputFile:
     header_text: str = ""
     header_line: int = 0
     blank_lines: int = 0
+    chunk_chars: int = CHUNK_CHARS
     _pending: list[str] = field(default_factory=list)
     _next_line: int = 1
+    _broken: int | None = None
 
     @classmethod
-    def open(cls, binary: BinaryIO, name: str) -> InputFile:
+    def open(cls, binary: BinaryIO, name: str, chunk_chars: int = CHUNK_CHARS) -> InputFile:
         """Wrap a binary stream and read up to the first row; ``InputError`` if it is empty."""
-        stream = io.TextIOWrapper(binary, encoding="utf-8-sig", newline="")
-        source = cls(stream, name)
+        # Bytes that are not UTF-8 become lone surrogates instead of an error from deep in
+        # the decoder's read-ahead, so the line that holds them can be named.
+        stream = io.TextIOWrapper(
+            binary, encoding="utf-8-sig", errors="surrogateescape", newline=""
+        )
+        source = cls(stream, name, chunk_chars=chunk_chars)
         source._sniff()
         return source
 
@@ -72,29 +80,27 @@ class InputFile:
         if self._pending:
             lines, self._pending = self._pending, []
             return lines
-        try:
-            return self.stream.readlines(CHUNK_CHARS)
-        except UnicodeDecodeError:
-            raise self._not_utf8() from None
+        return self.stream.readlines(self.chunk_chars)
 
-    def _readline(self) -> str:
-        try:
-            return self.stream.readline()
-        except UnicodeDecodeError:
-            raise self._not_utf8() from None
-
-    def _not_utf8(self) -> InputError:
-        where = (
-            f"after line {self._next_line - 1:,}" if self._next_line > 1 else "in its first line"
-        )
+    def _not_utf8(self, line: int) -> InputError:
         return InputError(
-            f"{self.name} is not UTF-8 text: a byte {where} can't be decoded; save the file "
-            "as UTF-8 (or CSV UTF-8 in a spreadsheet)"
+            f"{self.name} line {line:,} is not UTF-8 text: save the file as UTF-8 (in a "
+            "spreadsheet, as CSV UTF-8)"
         )
+
+    def _decodable(self, lines: list[str], first: int) -> list[str]:
+        """``lines`` up to the first that isn't UTF-8; that one is kept for ``_chunks`` to stop on."""
+        if _UNDECODABLE.search("".join(lines)) is None:
+            return lines
+        bad = next(i for i, line in enumerate(lines) if _UNDECODABLE.search(line))
+        self._broken = first + bad
+        return lines[:bad]
 
     def _sniff(self) -> None:
         while True:
-            line = self._readline()
+            line = self.stream.readline()
+            if _UNDECODABLE.search(line):
+                raise self._not_utf8(self._next_line)
             if not line:
                 raise InputError(
                     f"{self.name} is empty: give a CSV file with a header row, or JSON Lines"
@@ -124,18 +130,21 @@ class InputFile:
             yield chunk
 
     def _chunks(self) -> Iterator[Chunk]:
-        while True:
-            lines = self._readlines()
-            if not lines:
-                return
+        while self._broken is None:
             first = self._next_line
-            if self.format == "csv" and '"' in "".join(lines):
-                chunk = self._quoted(self._until_quotes_pair(lines), first)
-            else:
-                chunk = self._plain(lines, first)
+            lines = self._readlines()
+            quoted = self.format == "csv" and '"' in "".join(lines)
+            if quoted:
+                lines = self._until_quotes_pair(lines)
+            lines = self._decodable(lines, first)
+            if not lines:
+                break
+            chunk = self._quoted(lines, first) if quoted else self._plain(lines, first)
             self._next_line += len(lines)
             if chunk.texts:
                 yield chunk
+        if self._broken is not None:
+            raise self._not_utf8(self._broken)
 
     def _until_quotes_pair(self, lines: list[str]) -> list[str]:
         """``lines`` and as many more as it takes to close an open quoted cell."""
@@ -143,7 +152,7 @@ class InputFile:
         # so an odd count means a cell goes on past the last line.
         odd = "".join(lines).count('"') % 2
         while odd:
-            more = self._readline()
+            more = self.stream.readline()
             if not more:
                 break
             lines.append(more)
