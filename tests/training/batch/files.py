@@ -60,7 +60,7 @@ def scores(models_dir: Path, model: str, rows: Iterable[Mapping[str, Any]]) -> l
     spec = CATALOG[model]
     features = [spec.encode(spec.instance_model.model_validate(row)) for row in rows]
     learner = LinearLearner.load(models_dir / model)
-    return [record["score"] for record in learner.predict(np.array(features, dtype=float))]
+    return [record["score"] for record in learner.predict_records(np.array(features, dtype=float))]
 
 
 def output_rows(path: Path) -> list[dict[str, str]]:
