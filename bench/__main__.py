@@ -15,7 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from bench import api_bench, cold_start, emulator_bench
+from bench import api_bench, api_inprocess, cold_start, emulator_bench, transform_bench
 from bench.stack import local_stack
 from training import evaluation
 from training.local.settings import LocalSettings
@@ -36,6 +36,12 @@ BARS: dict[str, tuple[str, Callable[[float], bool]]] = {
     "load_non_2xx": ("0", lambda count: count == 0),
     "load_lost": ("0", lambda count: count == 0),
     "load_mixed": ("0", lambda count: count == 0),
+    "api_inprocess_1_us": ("<= 100", lambda us: us <= 100),
+    "api_inprocess_1000_ms": ("<= 5", lambda ms: ms <= 5),
+    "transform_rows_per_s": (">= 100,000", lambda rows: rows >= 100_000),
+    "transform_rss_1m_mb": ("<= 300", lambda mb: mb <= 300),
+    "transform_rss_ratio": ("<= 1.2", lambda ratio: ratio <= 1.2),
+    "transform_accounted": ("1", lambda accounted: accounted == 1),
 }
 
 
@@ -52,6 +58,8 @@ def main() -> int:
         results.update(_section("training", lambda: training_section(models_dir)))
         with local_stack(models_dir) as stack:
             results.update(_section("API", lambda: api_bench.run(stack, quick)))
+        results.update(_section("transform", lambda: transform_bench.run(models_dir, quick)))
+    results.update(_section("API in-process", lambda: api_inprocess.run(quick)))
     results.update(_section("emulator", emulator_bench.run))
     results.update(_section("cold start", cold_start.run))
     RESULTS.write_text(json.dumps(results, indent=2, sort_keys=True))

@@ -215,6 +215,11 @@ class ModelSpec:
         """One validated instance as a numeric row, in ``feature_names`` order."""
         return self.encode_instance(instance)
 
+    @property
+    def prediction_fields(self) -> tuple[str, ...]:
+        """The keys of the API's prediction objects (``to_prediction``), in their order."""
+        return ("score",) if self.class_labels is None else ("label", "predicted_label", "score")
+
     def to_prediction(self, record: Mapping[str, Any]) -> dict[str, Any]:
         """Linear Learner's prediction record as the API's prediction object."""
         score = float(record["score"])

@@ -4,6 +4,7 @@ import sys
 
 from training.cli import main
 
-# Guarded: the worker processes of `tune` (spawned) import this module again.
+# Guarded: a child process a command spawns (the local endpoint of ``transform``) imports
+# this module again, and must not run the command a second time.
 if __name__ == "__main__":
     sys.exit(main())

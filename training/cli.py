@@ -19,6 +19,7 @@ from types import ModuleType
 from chalicelib.catalog import CATALOG
 from training.aws import verbs as aws_verbs
 from training.aws.settings import SERVERLESS_MEMORY_MB
+from training.batch.request import DEFAULT_PAYLOAD_MB, MAX_PAYLOAD_MB, REJECTED_SUFFIX
 from training.errors import TrainingError, UsageError
 from training.local import verbs as local_verbs
 from training.recipes import RECIPE_CHOICES
@@ -38,6 +39,7 @@ HELP = {
     "api-keys": "create, list or revoke API keys: the local server's, or a deployed stage's",
     "import": "serve a SageMaker model.tar.gz on the local endpoint",
     "export": "write a local model as a SageMaker model.tar.gz",
+    "transform": "predict every row of a CSV or JSON Lines file (batch prediction)",
 }
 # Verbs whose positional arguments are not a list of models.
 OWN_POSITIONALS = ("serve", "api-keys", "import", "export")
@@ -62,6 +64,8 @@ def build_parser() -> argparse.ArgumentParser:
             command.add_argument(
                 "models", nargs=1, choices=list(CATALOG), metavar="MODEL", help="model to tune"
             )
+        elif verb == "transform":
+            _transform_arguments(command)
         elif verb not in OWN_POSITIONALS:
             _models(command)
         if verb != "evaluate":
@@ -162,6 +166,55 @@ def _artifact_arguments(import_: argparse.ArgumentParser, export: argparse.Argum
     export.add_argument("--force", action="store_true", help="replace OUT.tar.gz if it exists")
 
 
+def _transform_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "model", metavar="MODEL", help=f"the model to predict with: {', '.join(CATALOG)}"
+    )
+    parser.add_argument(
+        "input",
+        metavar="INPUT",
+        help="CSV with a header row naming the fields, or JSON Lines of instances; - for stdin",
+    )
+    parser.add_argument(
+        "--output",
+        metavar="OUT",
+        help="where the rows go with their predictions, in INPUT's format; - for stdout "
+        "(default: INPUT's name with .predictions before its extension; stdout for stdin)",
+    )
+    parser.add_argument("--force", action="store_true", help="replace OUT if it exists")
+    parser.add_argument(
+        "--on-error",
+        choices=("fail", "skip"),
+        default="fail",
+        help=f"a row that fails validation stops the run (fail, the default), or goes to "
+        f"OUT{REJECTED_SUFFIX} with its line number and problems (skip)",
+    )
+    parser.add_argument(
+        "--rejected", metavar="FILE", help=f"where skipped rows go (default OUT{REJECTED_SUFFIX})"
+    )
+    parser.add_argument(
+        "--skip-rows",
+        type=int,
+        default=0,
+        metavar="N",
+        help="pass over the first N data rows; with an existing OUT, add to it (resuming)",
+    )
+    parser.add_argument(
+        "--max-payload-mb",
+        type=int,
+        metavar="MB",
+        help=f"largest request to the model, 1-{MAX_PAYLOAD_MB} (default {DEFAULT_PAYLOAD_MB} on "
+        "AWS, as SageMaker; locally 1, at most 6)",
+    )
+    parser.add_argument(
+        "--concurrency",
+        type=int,
+        default=1,
+        metavar="N",
+        help="requests in flight at once (SageMaker's MaxConcurrentTransforms; default 1)",
+    )
+
+
 def _aws_arguments(parser: argparse.ArgumentParser, command: str) -> None:
     """The AWS options of one verb, read by ``training/aws/settings.py``."""
     if command not in aws_verbs.VERBS:
@@ -171,20 +224,20 @@ def _aws_arguments(parser: argparse.ArgumentParser, command: str) -> None:
     )
     group.add_argument("--region", help="AWS region (env AWS_REGION / AWS_DEFAULT_REGION)")
     group.add_argument("--profile", help="AWS profile for credentials (env AWS_PROFILE)")
-    if command in ("train", "tune", "delete"):
+    if command in ("train", "tune", "delete", "transform"):
         group.add_argument(
             "--bucket", help="S3 bucket for data and artifacts (env SAGEMAKER_BUCKET)"
         )
         group.add_argument(
             "--prefix", help="S3 key prefix (env SAGEMAKER_PREFIX; default sagemaker-predictions)"
         )
-    if command in ("train", "tune", "deploy"):
+    if command in ("train", "tune", "deploy", "transform"):
         group.add_argument("--role-arn", help="IAM role SageMaker assumes (env SAGEMAKER_ROLE_ARN)")
         group.add_argument(
             "--timeout-minutes",
             type=float,
-            help="give up waiting after this long (default 60 for train, 240 for tune, 30 for "
-            "deploy)",
+            help="give up waiting after this long (default 60 for train and transform, "
+            "240 for tune, 30 for deploy)",
         )
     if command in ("deploy", "delete", "api-keys"):
         serves = " whose keys these are" if command == "api-keys" else " the endpoints serve"
@@ -195,6 +248,14 @@ def _aws_arguments(parser: argparse.ArgumentParser, command: str) -> None:
         )
     if command == "deploy":
         _deploy_arguments(group)
+    if command == "transform":
+        group.add_argument(
+            "--instance-type",
+            help="transform instance (env SAGEMAKER_INSTANCE_TYPE; default ml.m5.large)",
+        )
+        group.add_argument(
+            "--instance-count", type=int, help="instances sharing the file (default 1)"
+        )
     if command == "delete":
         group.add_argument(
             "--all",

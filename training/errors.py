@@ -7,6 +7,7 @@
      ├── SettingsError       an environment variable or flag has a bad value
      ├── RecipeError         a tuned recipe in training/tuned/ is malformed or out of date
      ├── LocalError          (training/local) a port in use, a missing model, a dead server
+     ├── InputError          (training/batch) a file to predict that can't be read, or a bad row
      └── AwsError            (training/aws/errors.py) settings, credentials, refusals, time-outs
 
 The API (``chalicelib/errors.py``) keeps its own tree: its errors become HTTP responses.
@@ -33,3 +34,7 @@ class RecipeError(TrainingError):
 
 class LocalError(TrainingError):
     """A local set-up problem the user can fix (a port in use, a missing model)."""
+
+
+class InputError(TrainingError):
+    """A file given to ``transform`` can't be read, or holds a row that fails validation."""

@@ -87,3 +87,12 @@ def test_a_classifier_record_maps_to_label_and_score():
 
 def test_a_regressor_record_maps_to_its_score():
     assert CATALOG["housing"].to_prediction({"score": 24.5}) == {"score": 24.5}
+
+
+@pytest.mark.parametrize(
+    ("model", "record"),
+    [("credit", {"score": 0.75, "predicted_label": 1}), ("housing", {"score": 24.5})],
+)
+def test_prediction_fields_name_the_prediction_keys_in_order(model, record):
+    spec = CATALOG[model]
+    assert tuple(spec.to_prediction(record)) == spec.prediction_fields

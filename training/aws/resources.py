@@ -81,6 +81,18 @@ class TuningTrainingJob:
 
 
 @dataclass(frozen=True)
+class TransformJob:
+    """A batch transform job as ``DescribeTransformJob`` sees it."""
+
+    name: str
+    status: str
+    failure_reason: str = ""
+    instance_type: str = ""
+    instance_count: int = 1
+    seconds: float | None = None  # from start to end, once it has ended
+
+
+@dataclass(frozen=True)
 class Tagged:
     """One project resource found by its tags."""
 
@@ -241,6 +253,32 @@ class SageMakerResources:
                 running.append(
                     (name, resources.get("InstanceType", ""), resources.get("InstanceCount", 1))
                 )
+        return running
+
+    def transform_job(self, name: str) -> TransformJob:
+        found = self._client.describe_transform_job(TransformJobName=name)
+        resources = found.get("TransformResources", {})
+        start, end = found.get("TransformStartTime"), found.get("TransformEndTime")
+        return TransformJob(
+            name=name,
+            status=found["TransformJobStatus"],
+            failure_reason=found.get("FailureReason", ""),
+            instance_type=resources.get("InstanceType", ""),
+            instance_count=resources.get("InstanceCount", 1),
+            seconds=(end - start).total_seconds() if start and end else None,
+        )
+
+    def running_transform_jobs(self) -> list[TransformJob]:
+        """The project's batch transform jobs still running."""
+        running = []
+        pages = self._client.get_paginator("list_transform_jobs").paginate(
+            NameContains=naming.APP, StatusEquals="InProgress"
+        )
+        for page in pages:
+            for summary in page.get("TransformJobSummaries", []):
+                job = self.transform_job(summary["TransformJobName"])
+                if job.status == "InProgress":
+                    running.append(job)
         return running
 
     def inventory(self) -> Inventory:

@@ -12,7 +12,8 @@ and ``record_set``) stays local. What goes through the SDK:
   objective and its direction, early stopping ``Auto``);
 - a model (``LinearLearnerModel.create``), an endpoint configuration, and an endpoint
   created or moved to a new configuration (``Session.create_endpoint_config``,
-  ``create_endpoint``, ``update_endpoint``).
+  ``create_endpoint``, ``update_endpoint``);
+- a batch transform job over a CSV file in S3 (``Transformer.transform``).
 
 Nothing here waits: the SDK's own waiters poll without a time limit and print dots, so the
 caller polls with ``waiting.wait_until`` instead (a timeout, a progress line, a sleep seam for
@@ -27,7 +28,7 @@ from __future__ import annotations
 import io
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -46,6 +47,7 @@ with quiet():
     from sagemaker.inputs import TrainingInput
     from sagemaker.s3 import S3Uploader
     from sagemaker.serverless import ServerlessInferenceConfig
+    from sagemaker.transformer import Transformer
     from sagemaker.tuner import (
         CategoricalParameter,
         ContinuousParameter,
@@ -92,6 +94,21 @@ class TuningRequest:
 
     training: TrainingRequest
     plan: TuningPlan
+
+
+@dataclass(frozen=True)
+class TransformJobRequest:
+    """One batch transform job: a model, the S3 prefix of its CSV input, where output goes."""
+
+    job_name: str
+    model_name: str
+    instance_type: str
+    instance_count: int
+    input_uri: str
+    output_uri: str
+    max_payload_mb: int
+    max_concurrent_transforms: int
+    tags: list[dict[str, str]] = field(default_factory=list)
 
 
 class _RecordIOChannel(RecordSet):  # type: ignore[misc]
@@ -327,3 +344,35 @@ class SageMakerBackend:
     def update_endpoint(self, name: str, config_name: str) -> None:
         """Move a live endpoint to a new configuration; it serves the old one meanwhile."""
         self.session.update_endpoint(name, config_name, wait=False)
+
+    def start_transform(self, request: TransformJobRequest) -> None:
+        """Create the batch transform job and return at once; the caller waits for it.
+
+        The settings are AWS's advice for built-in algorithms: header-less CSV split at line
+        ends, as many rows per request as fit the payload limit, and JSON Lines back, one
+        record per row, assembled line by line into one ``.out`` object per input object.
+        The job name is given, so the SDK needn't describe the model to make one up.
+        """
+        with quiet():
+            transformer = Transformer(
+                model_name=request.model_name,
+                instance_count=request.instance_count,
+                instance_type=request.instance_type,
+                strategy="MultiRecord",
+                assemble_with="Line",
+                output_path=request.output_uri,
+                accept="application/jsonlines",
+                max_concurrent_transforms=request.max_concurrent_transforms,
+                max_payload=request.max_payload_mb,
+                tags=cast(Any, request.tags),
+                sagemaker_session=self.session,
+            )
+            transformer.transform(
+                request.input_uri,
+                data_type="S3Prefix",
+                content_type="text/csv",
+                split_type="Line",
+                job_name=request.job_name,
+                wait=False,
+                logs=False,
+            )

@@ -10,16 +10,16 @@ command does what its flags say on every machine.
 |---|---|---|---|
 | ``--region`` | ``AWS_REGION``, ``AWS_DEFAULT_REGION`` | the profile's region | all |
 | ``--profile`` | ``AWS_PROFILE`` | boto3's default chain | all |
-| ``--bucket`` | ``SAGEMAKER_BUCKET`` | required | train; delete ``--purge-data`` |
-| ``--prefix`` | ``SAGEMAKER_PREFIX`` | ``sagemaker-predictions`` | train; delete ``--purge-data`` |
-| ``--role-arn`` | ``SAGEMAKER_ROLE_ARN`` | required | train, deploy |
+| ``--bucket`` | ``SAGEMAKER_BUCKET`` | required | train, transform; delete ``--purge-data`` |
+| ``--prefix`` | ``SAGEMAKER_PREFIX`` | ``sagemaker-predictions`` | train, transform; delete ``--purge-data`` |
+| ``--role-arn`` | ``SAGEMAKER_ROLE_ARN`` | required | train, deploy, transform |
 | ``--training-instance-type`` | ``SAGEMAKER_TRAINING_INSTANCE_TYPE`` | ``ml.m5.large`` | train |
-| ``--instance-type`` | ``SAGEMAKER_INSTANCE_TYPE`` | ``ml.m5.large`` | deploy |
-| ``--instance-count`` | ``SAGEMAKER_INSTANCE_COUNT`` | 1 | deploy |
+| ``--instance-type`` | ``SAGEMAKER_INSTANCE_TYPE`` | ``ml.m5.large`` | deploy, transform |
+| ``--instance-count`` | ``SAGEMAKER_INSTANCE_COUNT`` | 1 | deploy, transform |
 | ``--stage`` | ``SAGEMAKER_STAGE`` | ``prod`` | deploy, delete |
 | ``--serverless``, ``--memory-mb``, ``--max-concurrency`` | | off, 2048, 5 | deploy |
 | ``--min-instances``, ``--max-instances``, ``--invocations-per-instance`` | | off, off, 100 | deploy |
-| ``--timeout-minutes`` | | 60 (train), 240 (tune), 30 (deploy) | train, tune, deploy |
+| ``--timeout-minutes`` | | 60 (train, transform), 240 (tune), 30 (deploy) | train, tune, deploy, transform |
 | | ``SAGEMAKER_STATE_DIR`` | ``.aws-state/`` in the project | train, tune, deploy, delete |
 | | ``TUNED_DIR`` | ``training/tuned/`` | train (reads), tune (writes) |
 
@@ -49,6 +49,7 @@ SERVERLESS_MEMORY_MB = (1024, 2048, 3072, 4096, 5120, 6144)
 DEFAULT_TRAIN_TIMEOUT_MINUTES = 60.0
 DEFAULT_DEPLOY_TIMEOUT_MINUTES = 30.0
 DEFAULT_TUNE_TIMEOUT_MINUTES = 240.0
+DEFAULT_TRANSFORM_TIMEOUT_MINUTES = 60.0
 
 _ROLE_ARN = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]+$")
 _INSTANCE_TYPE = re.compile(r"^ml\.[a-z0-9]+\.[a-z0-9]+$")

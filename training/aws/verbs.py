@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import sys
 from collections.abc import Callable, Mapping
 from dataclasses import replace
 from typing import Any
@@ -25,7 +26,7 @@ from training.aws.errors import MissingCredentials
 from training.aws.settings import AwsSettings
 from training.usage_plans import KeyCommand
 
-VERBS = ("train", "tune", "deploy", "delete", "status", "api-keys", "import")
+VERBS = ("train", "tune", "deploy", "delete", "status", "api-keys", "import", "transform")
 
 
 def required_settings(command: str, args: argparse.Namespace) -> tuple[str, ...]:
@@ -34,6 +35,8 @@ def required_settings(command: str, args: argparse.Namespace) -> tuple[str, ...]
         return ("region", "bucket", "role_arn")
     if command == "deploy":
         return ("region", "role_arn")
+    if command == "transform":
+        return ("region", "bucket", "role_arn")
     if command == "delete" and getattr(args, "purge_data", False):
         return ("region", "bucket")
     return ("region",)
@@ -90,6 +93,11 @@ def dispatch(command: str, args: argparse.Namespace, aws: Any) -> None:
         workflow.import_artifact(
             aws, args.endpoint_name, source=args.source, training_job=args.from_training_job
         )
+    elif command == "transform":
+        from training.aws import transform
+        from training.batch.request import TransformRequest
+
+        transform.transform(aws, TransformRequest.from_args(args))
     else:
         workflow.status(aws, args.models)
 
@@ -155,3 +163,11 @@ def api_keys(args: argparse.Namespace, environ: Mapping[str, str]) -> None:
 def import_(args: argparse.Namespace, environ: Mapping[str, str]) -> None:
     """A training job's artifact, or one in S3, put where the local endpoint serves it."""
     run("import", args, environ)
+
+
+def transform(args: argparse.Namespace, environ: Mapping[str, str]) -> None:
+    """A Batch Transform job over a file; its lines of progress go to stderr, beside the data."""
+    from training.batch.request import TransformRequest
+
+    TransformRequest.from_args(args)  # the file and the options, checked before any AWS call
+    run("transform", args, environ, out=lambda line: print(line, file=sys.stderr, flush=True))

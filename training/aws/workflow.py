@@ -591,6 +591,13 @@ def status(aws: Aws, models: list[str]) -> float:
         aws.out(
             f"training job {name} running on {count} x {instance_type} ({describe_cost(cost, None)})"
         )
+    for job in aws.sagemaker.running_transform_jobs():
+        cost = pricing.instance_hourly_cost(job.instance_type, job.instance_count)
+        total += cost or 0.0
+        aws.out(
+            f"transform job {job.name} running on {job.instance_count} x {job.instance_type} "
+            f"({describe_cost(cost, None)})"
+        )
     idle = [c for c in inventory.configs if c.name not in in_use]
     if idle:
         aws.out(

@@ -25,6 +25,7 @@ VERBS = (
     "api-keys",
     "import",
     "export",
+    "transform",
 )
 
 
@@ -101,3 +102,13 @@ def export(args: argparse.Namespace, environ: Mapping[str, str]) -> None:
     workflow.export_artifact(
         args.model, Path(args.output), LocalSettings.from_environ(environ), force=args.force
     )
+
+
+def transform(args: argparse.Namespace, environ: Mapping[str, str]) -> None:
+    """Predict every row of a file with the local endpoint, as a Batch Transform job would."""
+    from training.batch.request import TransformRequest
+    from training.local.transform import DEFAULT_PAYLOAD_MB
+    from training.local.transform import transform as run
+
+    request = TransformRequest.from_args(args, default_payload_mb=DEFAULT_PAYLOAD_MB)
+    run(request, LocalSettings.from_environ(environ))

@@ -68,6 +68,26 @@ def test_csv_rows_become_a_float_matrix() -> None:
 
 
 @pytest.mark.parametrize(
+    ("body", "rows"),
+    [
+        (b"1_000,2\n3,4", [[1000.0, 2.0], [3.0, 4.0]]),  # float() takes it, numpy's reader not
+        (b"1,2\n3,4\n", [[1.0, 2.0], [3.0, 4.0]]),
+        (b"0.1,1e-3\n", [[0.1, 0.001]]),
+    ],
+)
+def test_csv_reads_the_same_numbers_whichever_reader_takes_it(
+    body: bytes, rows: list[list[float]]
+) -> None:
+    np.testing.assert_array_equal(formats.decode_request(body, "text/csv", 2), rows)
+
+
+def test_csv_with_a_blank_line_inside_is_refused_as_an_empty_record() -> None:
+    with pytest.raises(PayloadError) as raised:
+        formats.decode_request(b"1,2\n\n3,4", "text/csv", 2)
+    assert "record 2 has 1 features" in raised.value.message
+
+
+@pytest.mark.parametrize(
     ("body", "detail"),
     [
         (b"1,2,3", "record 1 has 3 features but the model was trained on 2"),
@@ -161,6 +181,16 @@ def test_json_response_wraps_records_in_predictions() -> None:
 def test_jsonlines_response_ends_every_record_with_a_newline() -> None:
     body = formats.encode_response([{"score": 1.0}, {"score": 2.0}], "application/jsonlines")
     assert body == b'{"score": 1.0}\n{"score": 2.0}\n'
+
+
+def test_jsonlines_response_of_multiclass_records_keeps_one_record_a_line() -> None:
+    records = [
+        {"score": [0.25, 0.75], "predicted_label": 1},
+        {"score": [1.0, 0.0], "predicted_label": 0},
+    ]
+    body = formats.encode_response(records, "application/jsonlines")
+    assert [json.loads(line) for line in body.splitlines()] == records
+    assert body.endswith(b"}\n")
 
 
 def test_recordio_response_holds_each_output_as_a_float32_label_tensor() -> None:
