@@ -16,6 +16,7 @@ from chalicelib.catalog import CATALOG
 from chalicelib.config import ConfigurationError, Settings
 from chalicelib.endpoint import create_runtime_client
 from chalicelib.errors import ApiError, OriginNotAllowed, error_body
+from chalicelib.explain import requested
 from chalicelib.openapi import describe_model, openapi_document
 from chalicelib.service import PredictionService
 
@@ -166,7 +167,9 @@ def predict(model: str) -> dict[str, Any]:
     body = request.raw_body or b""
     if isinstance(body, str):
         body = body.encode()
-    return service().predict(model, body, request.headers.get("content-type"))
+    return service().predict(
+        model, body, request.headers.get("content-type"), explain=requested(request.query_params)
+    )
 
 
 @app.route("/rainfall", methods=["POST", "OPTIONS"], content_types=ANY_CONTENT_TYPE)

@@ -1,4 +1,4 @@
-"""A request's journey, from body to predictions: validate, encode, invoke, map.
+"""A request's journey, from body to predictions: validate, encode, invoke, map (and explain).
 
 ``app.py`` hands each route's body here and returns what comes back; this is the recipe a
 newcomer reads to see where a request goes.
@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from chalicelib import explain as explanations
 from chalicelib.catalog import CATALOG
 from chalicelib.config import Settings
 from chalicelib.endpoint import SageMakerEndpoints, create_runtime_client
@@ -33,8 +34,11 @@ class PredictionService:
     def endpoint_name(self, model: str) -> str:
         return self.settings.endpoint_names[model]
 
-    def predict(self, model: str, body: bytes, content_type: str | None) -> dict[str, Any]:
-        """The response body for one prediction request to ``model``."""
+    def predict(
+        self, model: str, body: bytes, content_type: str | None, explain: bool = False
+    ) -> dict[str, Any]:
+        """The response body for one prediction request to ``model``; with ``explain``, each
+        prediction carries its explanation (``chalicelib/explain.py``)."""
         spec = CATALOG[model]
         instances = parse_instances(
             spec,
@@ -43,11 +47,18 @@ class PredictionService:
             max_instances=self.settings.max_instances,
             max_body_bytes=self.settings.max_body_bytes,
         )
+        if explain:
+            explanations.check_count(len(instances))
         rows = [spec.encode(instance) for instance in instances]
         endpoint_name = self.endpoint_name(model)
+        if explain:
+            rows = explanations.rows_to_send(spec, rows)
         records = self.endpoints.predict(endpoint_name, rows)
         try:
-            predictions = [spec.to_prediction(record) for record in records]
+            if explain:
+                predictions = explanations.explained_predictions(spec, instances, records)
+            else:
+                predictions = [spec.to_prediction(record) for record in records]
         except (KeyError, TypeError, ValueError, IndexError):
             raise ModelFailed(
                 f"The endpoint {endpoint_name!r} answered records that are not {spec.predictor_type} "

@@ -13,6 +13,7 @@ import argparse
 import os
 import sys
 from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
 from types import ModuleType
 
 from chalicelib.catalog import CATALOG
@@ -30,6 +31,7 @@ HELP = {
     "deploy": "deploy endpoints",
     "delete": "delete models, or endpoints and what they use",
     "status": "what is trained or deployed, and what it costs",
+    "explain": "why a model predicts what it does for one instance: a table and a waterfall PNG",
 }
 
 
@@ -48,7 +50,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
     for verb, help_text in HELP.items():
         command = commands.add_parser(verb, help=help_text)
-        if verb != "serve":
+        if verb not in ("serve", "explain"):
             _models(command)
         if verb != "evaluate":
             command.add_argument("--target", choices=TARGETS, default="local", help="default: local")
@@ -59,7 +61,24 @@ def build_parser() -> argparse.ArgumentParser:
     serve = commands.choices["serve"]
     serve.add_argument("--api", action="store_true", help="also run the API (what `make serve` does)")
     serve.add_argument("--host", help="interface for both servers (default 127.0.0.1)")
+    _explain_arguments(commands.choices["explain"])
     return parser
+
+
+def _explain_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("model", choices=CATALOG, metavar="MODEL", help=", ".join(CATALOG))
+    parser.add_argument(
+        "instance",
+        type=Path,
+        metavar="INSTANCE",
+        help="a file holding one instance, as the API takes it: a JSON object, or CSV "
+        "with a header row (by the .csv suffix)",
+    )
+    parser.add_argument(
+        "--output",
+        type=Path,
+        help="where to write the waterfall PNG (default reports/MODEL_explanation.png)",
+    )
 
 
 def _aws_arguments(parser: argparse.ArgumentParser, command: str) -> None:
@@ -148,6 +167,7 @@ def verb_for(command: str, target: str) -> Callable[[argparse.Namespace, Mapping
     raise UsageError(
         f"'{command}' has no {target} target; run it with --target {others[0]}"
         + ("; locally, 'serve' hosts the models" if command == "deploy" else "")
+        + ("; a deployed API explains with ?explain=true" if command == "explain" else "")
     )
 
 

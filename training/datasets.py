@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from chalicelib.catalog import CATALOG, ModelSpec
+from chalicelib.catalog import CATALOG, NO_ACCOUNT, ModelSpec
 
 DATA_DIR = Path(__file__).parent / "data"
 SPLIT_SEED = 20131221
@@ -128,6 +128,30 @@ def split(spec: ModelSpec, X: np.ndarray, y: np.ndarray, seed: int = SPLIT_SEED)
     parts = np.split(order, [n_train, n_train + n_validation])
     train, validation, test = (Split(X[idx], y[idx]) for idx in parts)
     return Dataset(spec=spec, train=train, validation=validation, test=test)
+
+
+def reference(name: str, data_dir: Path = DATA_DIR) -> dict[str, Any]:
+    """The reference instance the training split gives: each number's median, each
+    category's most frequent value (``None`` when "no account" is), ties to the first in
+    the catalog's order. ``CATALOG[name].reference`` must equal it (a test checks).
+
+    >>> reference("credit")["duration"], reference("credit")["checking_account"]
+    (18, None)
+    """
+    spec = CATALOG[name]
+    train = load(name, data_dir).train.X
+    found: dict[str, Any] = {}
+    for field, columns in spec.field_columns.items():
+        if len(columns) == 1 and spec.feature_names[columns[0]] == field:
+            # 12 significant digits keep every digit of the data (at most 7 in a mean of two
+            # middle values) and drop the float noise of that mean (2.8954500000000003).
+            median = float(f"{np.median(train[:, columns[0]]):.12g}")
+            found[field] = int(median) if median.is_integer() else median
+        else:
+            counts = train[:, list(columns)].sum(axis=0)
+            category = spec.feature_names[columns[int(np.argmax(counts))]].split("=", 1)[1]
+            found[field] = None if category == NO_ACCOUNT else category
+    return found
 
 
 def names() -> list[str]:

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from training.local import supervision, workflow
 from training.local.settings import LocalSettings
 
-VERBS = ("train", "serve", "status", "delete", "evaluate")
+VERBS = ("train", "serve", "status", "delete", "evaluate", "explain")
 
 
 def train(args: argparse.Namespace, environ: Mapping[str, str]) -> None:
@@ -41,3 +41,10 @@ def evaluate(args: argparse.Namespace, environ: Mapping[str, str]) -> None:
     from training import evaluation
 
     evaluation.main(args.models)
+
+
+def explain(args: argparse.Namespace, environ: Mapping[str, str]) -> None:
+    """One instance's contributions through the local model, as a table and a waterfall PNG."""
+    from training.local.explain import explain as explain_instance
+
+    explain_instance(args.model, args.instance, args.output, LocalSettings.from_environ(environ))
