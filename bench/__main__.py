@@ -25,6 +25,7 @@ RESULTS = Path(__file__).parent / "results.json"
 BARS: dict[str, tuple[str, Any]] = {
     "single_over_floor": ("<= 1.5", lambda r: r["single_over_floor"] <= 1.5),
     "batch_rows_per_s": (">= 50,000", lambda r: r["batch_rows_per_s"] >= 50_000),
+    "explain_over_plain": ("<= 3", lambda r: r["explain_over_plain"] <= 3),
     "emulator_rps": (">= 1,500", lambda r: r["emulator_rps"] >= 1500),
     "emulator_p99_ms": ("< 10", lambda r: r["emulator_p99_ms"] < 10),
     "import_app_ms": ("< 250", lambda r: r["import_app_ms"] < 250),

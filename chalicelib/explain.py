@@ -10,9 +10,9 @@ group (credit's ``purpose``) is one field: its columns take the reference's valu
 
 So the API needs no weights. In one InvokeEndpoint call it sends the reference row, then for
 each instance its own row and one row per field with that field set to the reference's value:
-1 + n·(k + 1) rows for n instances of k fields. The contributions are differences of the
-margins the endpoint answers, so this works against any Linear Learner endpoint, SageMaker's
-or the local one.
+at most 1 + n·(k + 1) rows for n instances of k fields (a field already at the reference's
+value needs no row). The contributions are differences of the margins the endpoint answers,
+so this works against any Linear Learner endpoint, SageMaker's or the local one.
 
 Numbers worth knowing:
 
@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from chalicelib.catalog import Instance, ModelSpec
@@ -95,41 +96,70 @@ def _margin(spec: ModelSpec) -> Callable[[float], float]:
     return float if spec.class_labels is None else log_odds
 
 
-def rows_to_send(spec: ModelSpec, rows: Sequence[list[float]]) -> list[list[float]]:
-    """The reference row, then each row followed by its k rows with one field at reference."""
+@dataclass(frozen=True)
+class ExplainingRows:
+    """What one explained request sends: the rows as CSV, how many, and for each instance the
+    fields its varied rows stand for, in order."""
+
+    csv: bytes
+    count: int
+    plan: list[list[str]]
+
+
+def rows_to_send(spec: ModelSpec, rows: Sequence[list[float]]) -> ExplainingRows:
+    """The reference row first; then each instance's own row, followed by one row for each
+    field whose value differs from the reference's, that field set to the reference's.
+
+    A field already at the reference's value needs no row: its contribution is exactly 0,
+    where scoring two equal rows could differ in the last bit (a BLAS kernel sums a block of
+    rows in another order than the rows left over). The CSV is written cell by cell from
+    each row's formatted values, so a value is formatted once, not once per varied row.
+    """
     reference = spec.reference_row
-    groups = list(spec.field_columns.values())
-    sent = [reference]
+    reference_cells = [repr(value) for value in reference]
+    groups = [
+        (name, columns, [reference[column] for column in columns])
+        for name, columns in spec.field_columns.items()
+    ]
+    lines = [",".join(reference_cells)]
+    plan = []
     for row in rows:
-        sent.append(row)
-        for columns in groups:
-            varied = row.copy()
+        cells = [repr(value) for value in row]
+        lines.append(",".join(cells))
+        varied_fields = []
+        for name, columns, at_reference in groups:
+            if [row[column] for column in columns] == at_reference:
+                continue
+            varied = cells.copy()
             for column in columns:
-                varied[column] = reference[column]
-            sent.append(varied)
-    return sent
+                varied[column] = reference_cells[column]
+            lines.append(",".join(varied))
+            varied_fields.append(name)
+        plan.append(varied_fields)
+    return ExplainingRows("\n".join(lines).encode(), len(lines), plan)
 
 
 def explained_predictions(
-    spec: ModelSpec, instances: Sequence[Instance], records: Sequence[Mapping[str, Any]]
+    spec: ModelSpec,
+    instances: Sequence[Instance],
+    plan: Sequence[Sequence[str]],
+    records: Sequence[Mapping[str, Any]],
 ) -> list[dict[str, Any]]:
-    """Each instance's prediction with its ``explanation``, from the records of
-    ``rows_to_send`` in order. Raises ``KeyError``, ``TypeError`` or ``ValueError`` for
-    records that are not this model's predictions."""
+    """Each instance's prediction with its ``explanation``, from the records of the rows
+    ``rows_to_send`` made, in order, and its plan. Raises ``KeyError``, ``TypeError`` or
+    ``ValueError`` for records that are not this model's predictions."""
     margin = _margin(spec)
-    fields = spec.field_names
-    stride = len(fields) + 1
     reference_score = float(records[0]["score"])
     predictions = []
-    for index, instance in enumerate(instances):
-        start = 1 + index * stride
-        own, *varied = records[start : start + stride]
+    start = 1
+    for instance, varied_fields in zip(instances, plan, strict=True):
+        own, *varied = records[start : start + 1 + len(varied_fields)]
+        start += 1 + len(varied_fields)
         prediction = spec.to_prediction(own)
         own_margin = margin(prediction["score"])
-        contributions = {
-            name: own_margin - margin(float(record["score"]))
-            for name, record in zip(fields, varied, strict=True)
-        }
+        contributions = dict.fromkeys(spec.field_names, 0.0)
+        for name, record in zip(varied_fields, varied, strict=True):
+            contributions[name] = own_margin - margin(float(record["score"]))
         explanation: dict[str, Any] = {
             "scale": scale(spec),
             "reference_score": reference_score,

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 from chalicelib import explain as explanations
-from chalicelib.catalog import CATALOG
+from chalicelib.catalog import CATALOG, ModelSpec
 from chalicelib.config import Settings
 from chalicelib.endpoint import SageMakerEndpoints, create_runtime_client
 from chalicelib.errors import ModelFailed
@@ -52,16 +52,29 @@ class PredictionService:
         rows = [spec.encode(instance) for instance in instances]
         endpoint_name = self.endpoint_name(model)
         if explain:
-            rows = explanations.rows_to_send(spec, rows)
-        records = self.endpoints.predict(endpoint_name, rows)
-        try:
-            if explain:
-                predictions = explanations.explained_predictions(spec, instances, records)
-            else:
-                predictions = [spec.to_prediction(record) for record in records]
-        except (KeyError, TypeError, ValueError, IndexError):
-            raise ModelFailed(
-                f"The endpoint {endpoint_name!r} answered records that are not {spec.predictor_type} "
-                "predictions; is it serving the right model?"
-            ) from None
+            sent = explanations.rows_to_send(spec, rows)
+            records = self.endpoints.predict_csv(endpoint_name, sent.csv, sent.count)
+            predictions = _mapped(
+                spec,
+                endpoint_name,
+                lambda: explanations.explained_predictions(spec, instances, sent.plan, records),
+            )
+        else:
+            records = self.endpoints.predict(endpoint_name, rows)
+            predictions = _mapped(
+                spec, endpoint_name, lambda: [spec.to_prediction(record) for record in records]
+            )
         return {"model": model, "predictions": predictions}
+
+
+def _mapped(
+    spec: ModelSpec, endpoint_name: str, mapping: Callable[[], list[dict[str, Any]]]
+) -> list[dict[str, Any]]:
+    """The endpoint's records as the API's predictions; ``ModelFailed`` if they aren't ones."""
+    try:
+        return mapping()
+    except (KeyError, TypeError, ValueError, IndexError):
+        raise ModelFailed(
+            f"The endpoint {endpoint_name!r} answered records that are not {spec.predictor_type} "
+            "predictions; is it serving the right model?"
+        ) from None

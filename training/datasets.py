@@ -18,7 +18,7 @@ Cleaning rules:
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -152,6 +152,34 @@ def reference(name: str, data_dir: Path = DATA_DIR) -> dict[str, Any]:
             category = spec.feature_names[columns[int(np.argmax(counts))]].split("=", 1)[1]
             found[field] = None if category == NO_ACCOUNT else category
     return found
+
+
+def decode(name: str, row: Sequence[float]) -> dict[str, Any]:
+    """A feature row back as the instance a user would send (a one-hot group as its category).
+
+    >>> decode("credit", load("credit").test.X[0])["purpose"]
+    'radio/TV'
+    """
+    spec = CATALOG[name]
+    instance: dict[str, Any] = {}
+    for field, columns in spec.field_columns.items():
+        if len(columns) == 1 and spec.feature_names[columns[0]] == field:
+            instance[field] = float(row[columns[0]])
+            continue
+        hot = next(column for column in columns if row[column] == 1.0)
+        category = spec.feature_names[hot].split("=", 1)[1]
+        instance[field] = None if category == NO_ACCOUNT else category
+    return instance
+
+
+def held_out_instances(name: str, count: int, data_dir: Path = DATA_DIR) -> list[dict[str, Any]]:
+    """The first ``count`` held-out instances as a user would send them: the test split's,
+    then the validation split's (housing's test split has 76 rows)."""
+    data = load(name, data_dir)
+    rows = np.vstack([data.test.X, data.validation.X])
+    if count > len(rows):
+        raise ValueError(f"{name} holds out {len(rows)} rows, fewer than {count}")
+    return [decode(name, row) for row in rows[:count]]
 
 
 def names() -> list[str]:
