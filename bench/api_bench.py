@@ -41,9 +41,10 @@ def expected_score(learner: LinearLearner, instance: dict[str, Any]) -> float:
 
 
 def _post(
-    connection: http.client.HTTPConnection, body: bytes, path: str = "/housing"
+    connection: http.client.HTTPConnection, body: bytes, key: str, path: str = "/housing"
 ) -> tuple[int, bytes]:
-    connection.request("POST", path, body, {"Content-Type": "application/json"})
+    headers = {"Content-Type": "application/json", "x-api-key": key}
+    connection.request("POST", path, body, headers)
     response = connection.getresponse()
     return response.status, response.read()
 
@@ -52,11 +53,11 @@ def single_latency(stack: Stack, requests: int) -> dict[str, float]:
     connection = http.client.HTTPConnection("127.0.0.1", stack.api_port)
     body = json.dumps(dict(HOUSING.example)).encode()
     for _ in range(50):
-        _post(connection, body)
+        _post(connection, body, stack.api_key)
     samples = []
     for _ in range(requests):
         started = time.perf_counter()
-        status, _ = _post(connection, body)
+        status, _ = _post(connection, body, stack.api_key)
         samples.append((time.perf_counter() - started) * 1000)
         assert status == 200
     return {"single_p50_ms": statistics.median(samples), "single_p99_ms": percentile(samples, 0.99)}
@@ -86,10 +87,10 @@ def floor_latency(stack: Stack, requests: int) -> dict[str, float]:
 def batch_throughput(stack: Stack, requests: int, size: int = 1000) -> dict[str, float]:
     connection = http.client.HTTPConnection("127.0.0.1", stack.api_port)
     body = json.dumps({"instances": [house(i) for i in range(size)]}).encode()
-    _post(connection, body)
+    _post(connection, body, stack.api_key)
     started = time.perf_counter()
     for _ in range(requests):
-        status, _ = _post(connection, body)
+        status, _ = _post(connection, body, stack.api_key)
         assert status == 200
     elapsed = time.perf_counter() - started
     return {
@@ -107,7 +108,7 @@ def explained_cost(stack: Stack, requests: int, size: int = 100) -> dict[str, fl
     client = _runtime_client(stack)
     results: dict[str, float] = {}
     for model in CATALOG:
-        calls = _explain_calls(connection, client, model, size)
+        calls = _explain_calls(connection, client, stack.api_key, model, size)
         timings: dict[str, list[float]] = {name: [] for name in calls}
         for round_ in range(5 + requests):
             for name, call in calls.items():
@@ -126,7 +127,7 @@ def explained_cost(stack: Stack, requests: int, size: int = 100) -> dict[str, fl
 
 
 def _explain_calls(
-    connection: http.client.HTTPConnection, client: Any, model: str, size: int
+    connection: http.client.HTTPConnection, client: Any, key: str, model: str, size: int
 ) -> dict[str, Any]:
     spec = CATALOG[model]
     instances = datasets.held_out_instances(model, size)
@@ -140,8 +141,8 @@ def _explain_calls(
         return int(response["ResponseMetadata"]["HTTPStatusCode"])
 
     return {
-        "plain": lambda: _post(connection, body, f"/{model}")[0],
-        "explained": lambda: _post(connection, body, f"/{model}?explain=true")[0],
+        "plain": lambda: _post(connection, body, key, f"/{model}")[0],
+        "explained": lambda: _post(connection, body, key, f"/{model}?explain=true")[0],
         "endpoint": endpoint,
     }
 
@@ -166,7 +167,7 @@ def load(stack: Stack, clients: int, seconds: float, max_requests: int) -> dict[
             i += clients
             started = time.perf_counter()
             try:
-                status, body = _post(connection, json.dumps(instance).encode())
+                status, body = _post(connection, json.dumps(instance).encode(), stack.api_key)
             except (OSError, http.client.HTTPException):
                 with lock:
                     counts["lost"] += 1
