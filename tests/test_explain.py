@@ -238,10 +238,10 @@ class Float32Model:
         self.n_features_in_ = self.learner.n_features_in_
         self.predictor_type = self.learner.predictor_type
 
-    def predict(self, X: np.ndarray) -> list[dict[str, object]]:
+    def predict_records(self, X: np.ndarray) -> list[dict[str, object]]:
         weights = self.learner.coef_.astype(np.float32)
         margins = X.astype(np.float32) @ weights + np.float32(self.learner.intercept_)
-        records = self.learner.predict(X)
+        records = self.learner.predict_records(X)
         if self.predictor_type == "binary_classifier":
             margins = np.float32(1) / (np.float32(1) + np.exp(-margins))
         for record, score in zip(records, margins.tolist(), strict=True):
