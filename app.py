@@ -23,6 +23,7 @@ from chalicelib.catalog import CATALOG, ModelSpec
 from chalicelib.config import ConfigurationError, Settings
 from chalicelib.endpoint import create_runtime_client
 from chalicelib.errors import ApiError, OriginNotAllowed, error_body
+from chalicelib.explain import requested
 from chalicelib.openapi import describe_model, openapi_document
 from chalicelib.service import PredictionService
 
@@ -145,7 +146,12 @@ def _prediction_view(
         body = request.raw_body or b""
         if isinstance(body, str):
             body = body.encode()
-        return get_service().predict(spec, body, request.headers.get("content-type"))
+        return get_service().predict(
+            spec,
+            body,
+            request.headers.get("content-type"),
+            explain=requested(request.query_params),
+        )
 
     predict.__name__ = spec.name
     return answers_errors(predict)

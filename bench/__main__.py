@@ -31,6 +31,7 @@ BARS: dict[str, tuple[str, Callable[[float], bool]]] = {
     **evaluation.benchmark_bars(),
     "single_over_floor": ("<= 1.5", lambda ratio: ratio <= 1.5),
     "batch_rows_per_s": (">= 50,000", lambda rows: rows >= 50_000),
+    "explain_over_plain": ("<= 3", lambda ratio: ratio <= 3),
     "import_app_ms": ("< 250", lambda ms: ms < 250),
     "lambda_zip_bytes": ("< 6 MB", lambda size: size < 6_000_000),
     "load_non_2xx": ("0", lambda count: count == 0),

@@ -14,6 +14,7 @@ import keyword
 import os
 import sys
 from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
 from types import ModuleType
 
 from chalicelib.catalog import CATALOG
@@ -40,9 +41,10 @@ HELP = {
     "import": "serve a SageMaker model.tar.gz on the local endpoint",
     "export": "write a local model as a SageMaker model.tar.gz",
     "transform": "predict every row of a CSV or JSON Lines file (batch prediction)",
+    "explain": "why a model predicts what it does for one instance: a table and a waterfall PNG",
 }
 # Verbs whose positional arguments are not a list of models.
-OWN_POSITIONALS = ("serve", "api-keys", "import", "export")
+OWN_POSITIONALS = ("serve", "api-keys", "import", "export", "explain")
 
 
 def _models(parser: argparse.ArgumentParser) -> None:
@@ -92,6 +94,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", help="interface for both servers (default 127.0.0.1)")
     _api_key_arguments(commands.choices["api-keys"])
     _artifact_arguments(commands.choices["import"], commands.choices["export"])
+    _explain_arguments(commands.choices["explain"])
     return parser
 
 
@@ -215,6 +218,22 @@ def _transform_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _explain_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("model", choices=CATALOG, metavar="MODEL", help=", ".join(CATALOG))
+    parser.add_argument(
+        "instance",
+        type=Path,
+        metavar="INSTANCE",
+        help="a file holding one instance, as the API takes it: a JSON object, or CSV "
+        "with a header row (by the .csv suffix)",
+    )
+    parser.add_argument(
+        "--output",
+        type=Path,
+        help="where to write the waterfall PNG (default reports/MODEL_explanation.png)",
+    )
+
+
 def _aws_arguments(parser: argparse.ArgumentParser, command: str) -> None:
     """The AWS options of one verb, read by ``training/aws/settings.py``."""
     if command not in aws_verbs.VERBS:
@@ -318,6 +337,7 @@ def verb_for(command: str, target: str) -> Callable[[argparse.Namespace, Mapping
     raise UsageError(
         f"'{command}' has no {target} target; run it with --target {others[0]}"
         + ("; locally, 'serve' hosts the models" if command == "deploy" else "")
+        + ("; a deployed API explains with ?explain=true" if command == "explain" else "")
     )
 
 

@@ -18,14 +18,14 @@ Cleaning rules:
 from __future__ import annotations
 
 import csv
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from chalicelib.catalog import CATALOG, ModelSpec
+from chalicelib.catalog import CATALOG, NO_ACCOUNT, ModelSpec
 
 DATA_DIR = Path(__file__).parent / "data"
 SPLIT_SEED = 20131221
@@ -152,6 +152,58 @@ def split(spec: ModelSpec, X: np.ndarray, y: np.ndarray, seed: int = SPLIT_SEED)
     parts = np.split(order, [n_train, n_train + n_validation])
     train, validation, test = (Split(X[idx], y[idx]) for idx in parts)
     return Dataset(spec=spec, train=train, validation=validation, test=test)
+
+
+def reference(name: str, data_dir: Path = DATA_DIR) -> dict[str, Any]:
+    """The reference instance the training split gives: each number's median, each
+    category's most frequent value (``None`` when "no account" is), ties to the first in
+    the catalog's order. ``CATALOG[name].reference`` must equal it (a test checks).
+
+    >>> reference("credit")["duration"], reference("credit")["checking_account"]
+    (18, None)
+    """
+    spec = CATALOG[name]
+    train = load(name, data_dir).train.X
+    found: dict[str, Any] = {}
+    for field, columns in spec.field_columns.items():
+        if len(columns) == 1 and spec.feature_names[columns[0]] == field:
+            # 12 significant digits keep every digit of the data (at most 7 in a mean of two
+            # middle values) and drop the float noise of that mean (2.8954500000000003).
+            median = float(f"{np.median(train[:, columns[0]]):.12g}")
+            found[field] = int(median) if median.is_integer() else median
+        else:
+            counts = train[:, list(columns)].sum(axis=0)
+            category = spec.feature_names[columns[int(np.argmax(counts))]].split("=", 1)[1]
+            found[field] = None if category == NO_ACCOUNT else category
+    return found
+
+
+def decode(name: str, row: Sequence[float]) -> dict[str, Any]:
+    """A feature row back as the instance a user would send (a one-hot group as its category).
+
+    >>> decode("credit", load("credit").test.X[0])["purpose"]
+    'radio/TV'
+    """
+    spec = CATALOG[name]
+    instance: dict[str, Any] = {}
+    for field, columns in spec.field_columns.items():
+        if len(columns) == 1 and spec.feature_names[columns[0]] == field:
+            instance[field] = float(row[columns[0]])
+            continue
+        hot = next(column for column in columns if row[column] == 1.0)
+        category = spec.feature_names[hot].split("=", 1)[1]
+        instance[field] = None if category == NO_ACCOUNT else category
+    return instance
+
+
+def held_out_instances(name: str, count: int, data_dir: Path = DATA_DIR) -> list[dict[str, Any]]:
+    """The first ``count`` held-out instances as a user would send them: the test split's,
+    then the validation split's (housing's test split has 76 rows)."""
+    data = load(name, data_dir)
+    rows = np.vstack([data.test.X, data.validation.X])
+    if count > len(rows):
+        raise ValueError(f"{name} holds out {len(rows)} rows, fewer than {count}")
+    return [decode(name, row) for row in rows[:count]]
 
 
 def names() -> list[str]:

@@ -26,6 +26,7 @@ VERBS = (
     "import",
     "export",
     "transform",
+    "explain",
 )
 
 
@@ -84,6 +85,7 @@ def api_keys(args: argparse.Namespace, environ: Mapping[str, str]) -> None:
     else:
         access.list_keys(settings)
 
+
 def import_(args: argparse.Namespace, environ: Mapping[str, str]) -> None:
     """An artifact file put where the local endpoint serves it as ``args.endpoint_name``."""
     if args.from_training_job or (args.source or "").startswith("s3://"):
@@ -112,3 +114,8 @@ def transform(args: argparse.Namespace, environ: Mapping[str, str]) -> None:
 
     request = TransformRequest.from_args(args, default_payload_mb=DEFAULT_PAYLOAD_MB)
     run(request, LocalSettings.from_environ(environ))
+def explain(args: argparse.Namespace, environ: Mapping[str, str]) -> None:
+    """One instance's contributions through the local model, as a table and a waterfall PNG."""
+    from training.local.explain import explain as explain_instance
+
+    explain_instance(args.model, args.instance, args.output, LocalSettings.from_environ(environ))
