@@ -48,6 +48,7 @@ TOY: ModelSpec = model_spec(
     "Target",
     numeric_encoding(ToyInstance),
     example={"width": 3.0, "height": 4.0},
+    reference={"width": 2.0, "height": 2.0},
 )
 TOY_CATALOG = {"toy": TOY}
 RECIPE = {

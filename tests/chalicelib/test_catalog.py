@@ -142,13 +142,13 @@ def test_a_credit_field_says_its_value_and_the_references_in_words(
 
 
 def test_a_classifier_field_without_words_is_refused_when_the_catalog_loads():
-    from chalicelib.catalog import CreditInstance, _credit_encoding, _spec
+    from chalicelib.catalog import CreditInstance, _credit_encoding, model_spec
 
     class Unphrased(CreditInstance):
         extra_field: int = 0
 
     with pytest.raises(TypeError, match="extra_field"):
-        _spec(
+        model_spec(
             "unphrased", "", Unphrased, "binary_classifier", "Risk", _credit_encoding(),
             example=CREDIT, reference=CREDIT, class_labels=("good", "bad"),
         )  # fmt: skip
