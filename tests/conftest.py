@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import boto3
 import pytest
@@ -79,12 +80,12 @@ def api_url(emulator: object) -> Iterator[str]:
 
 @pytest.fixture
 def serve(models_dir: Path) -> Iterator[Callable[..., Served]]:
-    """Starts ``serve --api`` (``serve(sigint="SIG_IGN", models_dir=...)``) and, when the
-    test ends, kills what is left of each run: its whole process group."""
+    """Starts ``serve --api`` (``serve(sigint="SIG_IGN", models=..., api_keys=...)``) and,
+    when the test ends, kills what is left of each run: its whole process group."""
     started: list[Served] = []
 
-    def start(sigint: str = "SIG_DFL", models: Path = models_dir) -> Served:
-        run = Served(models, sigint)
+    def start(sigint: str = "SIG_DFL", models: Path = models_dir, **options: Any) -> Served:
+        run = Served(models, sigint, **options)
         started.append(run)
         return run
 

@@ -26,9 +26,12 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 READY = "Ctrl-C stops both"
+# A key whose plan the tests' clients stay well inside.
+KEY = "TestKey0123456789abcdefghij"
+GENEROUS = f"{KEY}:name=tests,rate=100000,burst=100000,quota=100000000"
 BANNER = re.compile(
     r"endpoint on http://127\.0\.0\.1:(?P<endpoint_port>\d+) \(pid (?P<endpoint_pid>\d+)\); "
-    r"the API on http://127\.0\.0\.1:(?P<api_port>\d+)"
+    r"the API on http://127\.0\.0\.1:(?P<api_port>\d+)\."
 )
 # Sets SIGINT as asked (SIGPIPE back to the default Python changed it to), then becomes
 # the command: an exec keeps ignored signals ignored, as a shell's ``trap '' INT`` does.
@@ -51,13 +54,15 @@ class Run:
     def __init__(
         self,
         command: Sequence[str],
-        environ: Mapping[str, str],
+        environ: Mapping[str, str | None],
         sigint: str = "SIG_DFL",
     ) -> None:
+        """``environ`` is added to this process's environment; a ``None`` removes the name."""
+        merged = {**os.environ, "PYTHONUNBUFFERED": "1", **environ}
         self.process = subprocess.Popen(
             with_sigint(sigint, command),
             cwd=ROOT,
-            env={**os.environ, "PYTHONUNBUFFERED": "1", **environ},
+            env={name: value for name, value in merged.items() if value is not None},
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,
@@ -113,13 +118,27 @@ class Run:
         self._queue.put(None)
 
 
+def serve_environ(models_dir: Path, api_keys: str | None = GENEROUS) -> dict[str, str | None]:
+    """Free ports, and ``api_keys`` as ``API_KEYS``; without them serve keeps its key file
+    beside ``models_dir``, never in the project."""
+    return {
+        "MODELS_DIR": str(models_dir),
+        "API_PORT": "0",
+        "EMULATOR_PORT": "0",
+        "API_KEYS_FILE": str(models_dir.parent / f"{models_dir.name}-api-keys.json"),
+        "API_KEYS": api_keys,
+    }
+
+
 class Served(Run):
     """``python -m training serve --api`` on free ports, returned once it says it is ready."""
 
-    def __init__(self, models_dir: Path, sigint: str = "SIG_DFL") -> None:
+    def __init__(
+        self, models_dir: Path, sigint: str = "SIG_DFL", api_keys: str | None = GENEROUS
+    ) -> None:
         self.models_dir = models_dir
-        environ = {"MODELS_DIR": str(models_dir), "API_PORT": "0", "EMULATOR_PORT": "0"}
-        super().__init__([sys.executable, "-m", "training", "serve", "--api"], environ, sigint)
+        command = [sys.executable, "-m", "training", "serve", "--api"]
+        super().__init__(command, serve_environ(models_dir, api_keys), sigint)
         try:
             banner = self.wait_for(BANNER)
             self.wait_for(READY)

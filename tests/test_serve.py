@@ -7,6 +7,7 @@ import json
 import re
 import shutil
 import signal
+import subprocess
 import sys
 import threading
 
@@ -15,7 +16,16 @@ import pytest
 
 from chalicelib.catalog import CATALOG
 from tests.examples import EXAMPLES
-from tests.serving import READY, Run, Served, eventually, is_running, refuses_connections
+from tests.serving import (
+    KEY,
+    READY,
+    Run,
+    Served,
+    eventually,
+    is_running,
+    refuses_connections,
+    serve_environ,
+)
 
 
 @pytest.fixture(scope="module")
@@ -26,10 +36,11 @@ def served(tmp_path_factory):
     run.kill()
 
 
-def post(port, path, instance):
+def post(port, path, instance, key=KEY):
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    headers = {"Content-Type": "application/json", **({"x-api-key": key} if key else {})}
     try:
-        connection.request("POST", path, json.dumps(instance), {"Content-Type": "application/json"})
+        connection.request("POST", path, json.dumps(instance), headers)
         response = connection.getresponse()
         return response.status, json.loads(response.read())
     finally:
@@ -42,7 +53,14 @@ def test_serve_trains_the_missing_models_with_visible_progress(served):
 
 
 def test_serve_prints_ready_to_paste_curl_examples(served):
-    assert f"curl -s http://127.0.0.1:{served.api_port}/housing" in served.text
+    assert f"curl -s http://127.0.0.1:{served.api_port}/housing -H 'x-api-key: {KEY}'" in (
+        served.text
+    )
+
+
+def test_a_prediction_route_without_the_key_gets_api_gateways_403(served):
+    status = post(served.api_port, "/housing", EXAMPLES["housing"], key=None)
+    assert status == (403, {"message": "Forbidden"})
 
 
 @pytest.mark.parametrize("model", list(CATALOG))
@@ -94,6 +112,26 @@ def test_ctrl_c_stops_both_servers_with_status_0(serve, sigint, to_the_group):
     assert refuses_connections(run.api_port) and refuses_connections(run.endpoint_port)
 
 
+def test_serve_makes_a_local_key_prints_it_and_its_curl_lines_work_as_printed(
+    serve, models_dir, tmp_path
+):
+    (tmp_path / "models").symlink_to(models_dir)  # trained already; the key file is new
+    run = serve(models=tmp_path / "models", api_keys=None)
+    stored = json.loads((tmp_path / "models-api-keys.json").read_text())["keys"]
+    [key] = [item["value"] for item in stored]
+    line = next(
+        line
+        for line in run.lines
+        if line.startswith(f"curl -s http://127.0.0.1:{run.api_port}/housing")
+    )
+    answer = subprocess.run(["bash", "-c", line], capture_output=True, text=True, timeout=30)
+    assert f"\n  {key}\n" in run.text
+    assert "10 requests/s, burst 20, 10,000 a day" in run.text
+    assert f"-H 'x-api-key: {key}'" in line
+    assert json.loads(answer.stdout)["model"] == "housing"
+    assert oct((tmp_path / "models-api-keys.json").stat().st_mode & 0o777) == "0o600"
+
+
 def test_sigterm_stops_both_servers_with_status_0(serve):
     run = serve()
     run.process.terminate()
@@ -115,9 +153,7 @@ def test_ctrl_c_on_make_serve_prints_no_error_line(models_dir, tmp_path):
     # The venv running these tests, and its stamp taken as up to date: nothing is installed.
     venv = sys.prefix
     environ = {
-        "MODELS_DIR": str(models_dir),
-        "API_PORT": "0",
-        "EMULATOR_PORT": "0",
+        **serve_environ(models_dir),
         "MAKEFLAGS": "",  # not the flags of a make running these tests
         "MAKELEVEL": "0",
     }

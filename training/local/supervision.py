@@ -32,7 +32,7 @@ import socket
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from multiprocessing.connection import wait
 from socketserver import TCPServer
@@ -46,6 +46,7 @@ from training.local.workflow import train
 
 if TYPE_CHECKING:
     from training.emulator import Emulator
+    from training.local.access import ServingKeys
 
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 ENDPOINT = "the local endpoint"
@@ -97,27 +98,33 @@ def _serve(
     # This process keeps the endpoint's listening socket (never serving it) so that each
     # endpoint process it forks serves the same port.
     with contextlib.closing(emulator):
-        api_server = _api_server(settings, emulator.url, host or settings.api_host, environ)
-        with api_server:
-            api_url = f"http://{host or settings.api_host}:{api_server.server_address[1]}"
-            Supervisor(
-                emulator,
-                api_server,
-                stop,
-                restarts,
-                announce=lambda pid: print(banner(api_url, emulator.url, pid), flush=True),
-            ).run()
+        api = _api_server(settings, emulator.url, host or settings.api_host, environ)
+        with api.server:
+            api_url = f"http://{host or settings.api_host}:{api.server.server_address[1]}"
+
+            def announce(endpoint_pid: int) -> None:
+                print(banner(api_url, emulator.url, endpoint_pid, api.keys, api.keyed), flush=True)
+
+            Supervisor(emulator, api.server, stop, restarts, announce).run()
+
+
+@dataclass(frozen=True)
+class _Api:
+    server: TCPServer
+    keys: ServingKeys
+    keyed: Collection[tuple[str, str]]  # the (path, method) routes that need a key
 
 
 def _api_server(
     settings: LocalSettings, emulator_url: str, host: str, environ: Mapping[str, str]
-) -> TCPServer:
+) -> _Api:
     """The app's HTTP server, bound but not serving yet, calling the local endpoint."""
     import boto3
 
     import app as app_module
     from chalicelib.endpoint import create_runtime_client
-    from training.local import chalice_server
+    from training.local import access, chalice_server
+    from training.local.throttling import KeyGate
 
     chalice_app, config = chalice_server.load_app()
     # The app reaches the local endpoint through boto3's standard endpoint override, as it
@@ -130,10 +137,14 @@ def _api_server(
         aws_access_key_id="local", aws_secret_access_key="local", region_name=api_settings.region
     )
     app_module.configure(api_settings, lambda s: create_runtime_client(s, session))
+    keys = access.serving_keys(settings)
     try:
-        return chalice_server.create_server(chalice_app, config, host, settings.api_port).server
+        server = chalice_server.create_server(
+            chalice_app, config, host, settings.api_port, api_keys=KeyGate(keys.source)
+        )
     except OSError as error:
         raise _bind_error(error, "API", "API_PORT", settings.api_port) from None
+    return _Api(server.server, keys, chalice_server.keyed_routes(chalice_app))
 
 
 def _bind_error(error: OSError, what: str, variable: str, port: int) -> LocalError:
@@ -151,44 +162,63 @@ def _say(message: str) -> None:
 # what is printed -------------------------------------------------------------------------
 
 
-def banner(api_url: str, endpoint_url: str, endpoint_pid: int) -> str:
-    """What ``make serve`` prints once both servers answer, one section per paragraph."""
-    sections = [
-        f"Local SageMaker endpoint on {endpoint_url} (pid {endpoint_pid}); "
-        f"the API on {api_url}. Try:",
-        curl_examples(api_url),
-        "Ctrl-C stops both.",
-    ]
-    return "\n" + "\n\n".join(sections)
+def banner(
+    api_url: str,
+    endpoint_url: str,
+    endpoint_pid: int,
+    keys: ServingKeys,
+    keyed: Collection[tuple[str, str]],
+) -> str:
+    """What ``make serve`` prints once both servers answer; ``keyed``: the routes needing a key."""
+    shown = keys.shown
+    return "\n".join(
+        [
+            "",
+            f"Local SageMaker endpoint on {endpoint_url} (pid {endpoint_pid}); "
+            f"the API on {api_url}.",
+            f"The prediction routes need an API key in x-api-key, as on AWS. Key {shown.name!r} "
+            f"({keys.origin}; {shown.plan.describe()}):",
+            f"  {shown.value}",
+            "Try:",
+            "",
+            curl_examples(api_url, shown.value, keyed),
+            "",
+            "Ctrl-C stops both.",
+        ]
+    )
 
 
-def curl_examples(base_url: str) -> str:
-    """Ready-to-paste curl commands for every route and one invalid request."""
+def curl_examples(
+    base_url: str, api_key: str | None = None, keyed: Collection[tuple[str, str]] = ()
+) -> str:
+    """Ready-to-paste curl commands for every route and one invalid request; those to a
+    route in ``keyed`` (path, method) carry ``api_key``."""
+
+    def post(path: str) -> str:
+        key = f" -H 'x-api-key: {api_key}'" if api_key and (path, "POST") in keyed else ""
+        return f"curl -s {base_url}{path}{key}"
+
     lines = []
     for model, spec in CATALOG.items():
+        body = json.dumps(dict(spec.example))
         lines.append(f"# {model}")
-        lines.append(_curl(f"{base_url}/{model}", json.dumps(dict(spec.example))))
+        lines.append(f"{post('/' + model)} -H 'Content-Type: application/json' -d '{body}'")
     housing = CATALOG["housing"]
     cheaper = {**housing.example, "crim": 25.0, "rm": 4.5}
     batch = json.dumps({"instances": [dict(housing.example), cheaper]})
     lines.append("# a batch: one prediction per instance, in order")
-    lines.append(_curl(f"{base_url}/housing", batch))
+    lines.append(f"{post('/housing')} -H 'Content-Type: application/json' -d '{batch}'")
     csv_body = housing.example_csv().replace("\n", "\\n")
     lines.append("# CSV with a header row")
     lines.append(
-        f"printf '{csv_body}' | "
-        + _curl(f"{base_url}/housing", "@-", content_type="text/csv", flag="--data-binary")
+        f"printf '{csv_body}' | {post('/housing')} -H 'Content-Type: text/csv' --data-binary @-"
     )
     lines.append("# an invalid request and its error")
-    lines.append(_curl(f"{base_url}/housing", '{"rm": "six"}'))
+    lines.append(f"{post('/housing')} -H 'Content-Type: application/json' -d '{{\"rm\": \"six\"}}'")
+    lines.append("# without the key: API Gateway's 403")
+    lines.append(f"curl -s {base_url}/housing -H 'Content-Type: application/json' -d '{{}}'")
     lines.append(f"curl -s {base_url}/models")
     return "\n".join(lines)
-
-
-def _curl(url: str, data: str, content_type: str = "application/json", flag: str = "-d") -> str:
-    """One POST as a curl command line: the one place a header every request needs goes."""
-    body = data if data == "@-" else f"'{data}'"
-    return f"curl -s {url} -H 'Content-Type: {content_type}' {flag} {body}"
 
 
 def describe_exit(exitcode: int | None) -> str:

@@ -11,7 +11,9 @@ import signal
 import pytest
 
 from tests.examples import EXAMPLES
-from tests.serving import refuses_connections
+from tests.serving import GENEROUS, KEY, refuses_connections
+from training.local.access import serving_keys
+from training.local.settings import LocalSettings, parse_api_keys
 from training.local.supervision import RestartPolicy, banner, curl_examples, describe_exit
 
 
@@ -50,13 +52,16 @@ def test_a_dead_process_is_described_by_its_signal_or_its_status(exitcode: int, 
     assert describe_exit(exitcode) == said
 
 
-def test_the_banner_names_both_servers_the_endpoint_pid_and_how_to_stop() -> None:
-    text = banner("http://127.0.0.1:8000", "http://127.0.0.1:8080", endpoint_pid=4321)
+def test_the_banner_names_both_servers_the_endpoint_pid_the_key_and_how_to_stop() -> None:
+    keys = serving_keys(LocalSettings(api_keys=parse_api_keys(GENEROUS)))
+    keyed = {("/housing", "POST")}
+    text = banner("http://127.0.0.1:8000", "http://127.0.0.1:8080", 4321, keys, keyed)
     assert (
-        "Local SageMaker endpoint on http://127.0.0.1:8080 (pid 4321); "
-        "the API on http://127.0.0.1:8000. Try:"
+        "\nLocal SageMaker endpoint on http://127.0.0.1:8080 (pid 4321); "
+        "the API on http://127.0.0.1:8000.\n"
     ) in text
-    assert curl_examples("http://127.0.0.1:8000") in text
+    assert f"\n  {KEY}\nTry:\n\n" in text
+    assert curl_examples("http://127.0.0.1:8000", KEY, keyed) in text
     assert text.endswith("\n\nCtrl-C stops both.")
 
 
@@ -64,7 +69,8 @@ def housing_status(port: int) -> int:
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     try:
         body = json.dumps(EXAMPLES["housing"])
-        connection.request("POST", "/housing", body, {"Content-Type": "application/json"})
+        headers = {"Content-Type": "application/json", "x-api-key": KEY}
+        connection.request("POST", "/housing", body, headers)
         return connection.getresponse().status
     finally:
         connection.close()
