@@ -13,8 +13,11 @@ $(STAMP): requirements.txt requirements-dev.txt
 	touch $(STAMP)
 
 ## make serve: train any missing local model, then run the local endpoint and the API.
+# Ctrl-C reaches make and python together. serve handles SIGINT itself and exits 0, so make
+# prints no error line; SIGINT is ignored until then (python would otherwise print a
+# KeyboardInterrupt traceback if it came while python still imports, and make "Interrupt").
 serve: $(STAMP)
-	$(BIN)/python -m training serve --api
+	trap '' INT; exec $(BIN)/python -m training serve --api
 
 ## make test: lint, type-check and run the whole test suite.
 test: $(STAMP) lint

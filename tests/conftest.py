@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import boto3
 import pytest
@@ -13,6 +14,7 @@ import app as app_module
 from chalicelib.catalog import CATALOG
 from chalicelib.config import Settings
 from chalicelib.endpoint import create_runtime_client
+from tests.serving import Served
 from training.local.settings import LocalSettings
 from training.local.workflow import train
 
@@ -73,3 +75,19 @@ def api_url(emulator: object) -> Iterator[str]:
         server.server.shutdown()
         server.server.server_close()
         thread.join()
+
+
+@pytest.fixture
+def serve(models_dir: Path) -> Iterator[Callable[..., Served]]:
+    """Starts ``serve --api`` (``serve(sigint="SIG_IGN", models=..., api_keys=...)``) and,
+    when the test ends, kills what is left of each run: its whole process group."""
+    started: list[Served] = []
+
+    def start(sigint: str = "SIG_DFL", models: Path = models_dir, **options: Any) -> Served:
+        run = Served(models, sigint, **options)
+        started.append(run)
+        return run
+
+    yield start
+    for run in started:
+        run.kill()

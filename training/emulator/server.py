@@ -3,7 +3,10 @@
 The port is bound in the constructor, so a port in use fails there with ``OSError`` and
 ``port=0`` has its real number in ``url`` before serving starts. Serving runs either in a
 background thread (``with emulator:`` / ``start()``) or in the caller's thread
-(``serve_forever()``, which returns on Ctrl-C, SIGTERM or ``shutdown()``).
+(``serve_forever()``, which returns on Ctrl-C, SIGTERM or ``shutdown()``). In the main
+thread ``serve_forever()`` handles its stop signals itself, whatever dispositions the
+process inherited: a job started with ``nohup ... &`` has SIGINT ignored, and would
+otherwise never stop on it.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ import contextlib
 import signal
 import socket
 import threading
+from collections.abc import Callable, Collection
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from types import TracebackType
@@ -24,6 +28,7 @@ from training.emulator.responses import Application
 from training.linear_learner.persistence import MODEL_FILE
 
 WORKER_THREADS = 2  # for large bodies only; this machine has 2 cores
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 
 class Emulator:
@@ -78,6 +83,7 @@ class Emulator:
         self._thread: threading.Thread | None = None
         self._done = threading.Event()
         self._startup_error: BaseException | None = None
+        self._stopped_by: signal.Signals | None = None
 
     @property
     def url(self) -> str:
@@ -103,10 +109,19 @@ class Emulator:
             self._thread.join()
             raise self._startup_error
 
-    def serve_forever(self) -> None:
-        """Serve in this thread until Ctrl-C, SIGTERM or ``shutdown()``."""
+    def serve_forever(
+        self,
+        on_ready: Callable[[], object] | None = None,
+        stop_signals: Collection[signal.Signals] = STOP_SIGNALS,
+    ) -> None:
+        """Serve in this thread until one of ``stop_signals`` or ``shutdown()``.
+
+        ``on_ready`` is called once the server accepts connections and has printed its
+        start-up lines. The stop signals are handled here only in the main thread, and their
+        previous handlers are back when this returns.
+        """
         self._prepare()
-        self._run(None)
+        self._run(None, on_ready, stop_signals)
 
     def shutdown(self) -> None:
         """Stop serving, drop open connections and release the port. Idempotent."""
@@ -147,20 +162,28 @@ class Emulator:
         self._loop = asyncio.new_event_loop()
         self._stop = asyncio.Event()
 
-    def _run(self, ready: threading.Event | None) -> None:
+    def _run(
+        self,
+        ready: threading.Event | None,
+        on_ready: Callable[[], object] | None = None,
+        stop_signals: Collection[signal.Signals] = STOP_SIGNALS,
+    ) -> None:
         loop = self._loop
         assert loop is not None
         asyncio.set_event_loop(loop)
-        main = loop.create_task(self._serve(ready))
+        main = loop.create_task(self._serve(ready, on_ready))
         in_main_thread = threading.current_thread() is threading.main_thread()
-        if in_main_thread:
-            loop.add_signal_handler(signal.SIGTERM, self._request_stop)
+        previous = {sig: signal.getsignal(sig) for sig in stop_signals} if in_main_thread else {}
+        for sig in previous:
+            loop.add_signal_handler(sig, self._stop_on_signal, sig)
         try:
             loop.run_until_complete(main)
+            if self._stopped_by is not None:
+                self._log(f"SageMaker endpoint emulator on {self.url} stopped")
         except KeyboardInterrupt:
             self._request_stop()
             loop.run_until_complete(main)  # let it close connections and the port
-            self._log("stopped")
+            self._log(f"SageMaker endpoint emulator on {self.url} stopped")
         except BaseException as error:  # e.g. the listening socket failed at start
             if ready is None:
                 raise
@@ -169,8 +192,11 @@ class Emulator:
             else:
                 self._startup_error = error
         finally:
-            if in_main_thread:
-                loop.remove_signal_handler(signal.SIGTERM)
+            for sig, handler in previous.items():
+                loop.remove_signal_handler(sig)
+                # asyncio resets to SIG_DFL (SIGINT: Python's handler); the caller's choice
+                # may have been another, such as SIG_IGN. (None: not set from Python.)
+                signal.signal(sig, signal.SIG_DFL if handler is None else handler)
             loop.close()
             asyncio.set_event_loop(None)
             self._close_socket()
@@ -178,7 +204,9 @@ class Emulator:
             if ready is not None:
                 ready.set()
 
-    async def _serve(self, ready: threading.Event | None) -> None:
+    async def _serve(
+        self, ready: threading.Event | None, on_ready: Callable[[], object] | None
+    ) -> None:
         loop = asyncio.get_running_loop()
         assert self._socket is not None and self._stop is not None
         connections: set[HttpProtocol] = set()
@@ -190,6 +218,8 @@ class Emulator:
             self._announce()
             if ready is not None:
                 ready.set()
+            if on_ready is not None:
+                on_ready()
             await self._stop.wait()
         finally:
             server.close()
@@ -203,6 +233,10 @@ class Emulator:
     def _request_stop(self) -> None:
         if self._stop is not None:
             self._stop.set()
+
+    def _stop_on_signal(self, signum: signal.Signals) -> None:
+        self._stopped_by = signum
+        self._request_stop()
 
     def _announce(self) -> None:
         names = self._store.names()

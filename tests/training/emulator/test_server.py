@@ -117,36 +117,38 @@ def test_shutdown_twice_is_harmless(models_dir: Path) -> None:
 
 
 SERVE_SCRIPT = """
-import sys
+import signal, sys
 from pathlib import Path
 from training.emulator import Emulator
 
+for sig in (signal.SIGINT, signal.SIGTERM):  # as a terminal, or nohup and a scheduler, left them
+    signal.signal(sig, getattr(signal, sys.argv[2]))
 Emulator(Path(sys.argv[1]), port=0, log=lambda line: print(line, flush=True)).serve_forever()
 print("serve_forever returned", flush=True)
 """
 
 
-@pytest.mark.parametrize("stop_signal", [signal.SIGINT, signal.SIGTERM])
-def test_serve_forever_stops_cleanly_on_ctrl_c_and_sigterm(
-    models_dir: Path, stop_signal: signal.Signals
+@pytest.mark.parametrize("inherited", ["SIG_DFL", "SIG_IGN"])
+@pytest.mark.parametrize("stop_signal", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_serve_forever_stops_cleanly_on_ctrl_c_and_sigterm_however_started(
+    models_dir: Path, stop_signal: signal.Signals, inherited: str
 ) -> None:
-    process = subprocess.Popen(
-        [sys.executable, "-c", SERVE_SCRIPT, str(models_dir)],
+    with subprocess.Popen(
+        [sys.executable, "-c", SERVE_SCRIPT, str(models_dir), inherited],
         cwd=ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-    )
-    try:
-        assert process.stdout is not None
-        start_up = process.stdout.readline()  # printed once the server accepts connections
-        port = int(start_up.split("http://127.0.0.1:")[1].split(",")[0])
-        status = ping(port)
-        process.send_signal(stop_signal)
-        output, errors = process.communicate(timeout=30)
-    finally:
-        process.kill()
-        process.wait()
+    ) as process:
+        try:
+            assert process.stdout is not None
+            start_up = process.stdout.readline()  # printed once the server accepts connections
+            port = int(start_up.split("http://127.0.0.1:")[1].split(",")[0])
+            status = ping(port)
+            process.send_signal(stop_signal)
+            output, errors = process.communicate(timeout=30)
+        finally:
+            process.kill()  # only if a failure above left it running
     assert status == 200
     assert process.returncode == 0, errors
     assert "serve_forever returned" in output
