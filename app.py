@@ -17,6 +17,7 @@ from chalicelib.config import ConfigurationError, Settings
 from chalicelib.endpoint import create_runtime_client
 from chalicelib.errors import ApiError, OriginNotAllowed, error_body
 from chalicelib.openapi import describe_model, openapi_document
+from chalicelib.page import page
 from chalicelib.service import PredictionService
 
 app = Chalice(app_name="sagemaker-predictions")
@@ -185,6 +186,13 @@ def housing() -> dict[str, Any]:
 @answers_errors
 def credit() -> dict[str, Any]:
     return predict("credit")
+
+
+@app.route("/", methods=["GET"])
+def index() -> Response:
+    """The browser page: a form per model, built in the browser from ``GET /models``."""
+    served = page()
+    return Response(body=served.html, status_code=200, headers=dict(served.headers))
 
 
 @app.route("/health", methods=["GET"])

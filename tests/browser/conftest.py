@@ -1,0 +1,102 @@
+"""A headless Chromium driven by Selenium, and the page it opens from the local API server.
+
+Chromium and its driver come from Debian's packages (``chromium``, ``chromium-driver``), which
+``.ci/run`` installs when they are missing. Selenium is pointed at Debian's chromedriver, so
+Selenium Manager never tries to download a browser. A machine without them skips these tests
+and says why.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from chalicelib.config import Settings
+from tests.conftest import configure_app
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMEDRIVER = Path("/usr/bin/chromedriver")
+REPORTS = Path(__file__).resolve().parents[2] / "reports" / "page"
+WAIT_SECONDS = 20
+INSTALL_HINT = "apt-get install -y chromium chromium-driver (what .ci/run does)"
+
+
+def _missing_browser() -> str | None:
+    missing = [str(path) for path in (CHROMIUM, CHROMEDRIVER) if not path.is_file()]
+    if missing:
+        return f"the page's browser tests need {' and '.join(missing)}: {INSTALL_HINT}"
+    return None
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """One headless Chromium for a module's tests, always quit at the end."""
+    reason = _missing_browser()
+    if reason:
+        pytest.skip(reason)
+    webdriver = pytest.importorskip(
+        "selenium.webdriver", reason="selenium is not installed: pip install -r requirements-dev.txt"
+    )
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = str(CHROMIUM)
+    # Root in a container has no user namespace for Chromium's sandbox; /dev/shm may be tiny.
+    for argument in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-dev-shm-usage",
+        "--disable-gpu",
+        "--window-size=1280,1600",
+        "--no-first-run",
+        "--disable-extensions",
+    ):
+        options.add_argument(argument)
+    driver = webdriver.Chrome(options=options, service=Service(executable_path=str(CHROMEDRIVER)))
+    try:
+        yield driver
+    finally:
+        driver.quit()
+
+
+def wait(driver: Any) -> Any:
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    return WebDriverWait(driver, WAIT_SECONDS)
+
+
+@pytest.fixture
+def page(browser: Any, api_url: str, emulator: Any) -> Any:
+    """The page freshly opened from the local API server, its tabs built from ``/models``."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as shown
+
+    configure_app(Settings(runtime_url=emulator.url, max_attempts=1))
+    open_page(browser, api_url)
+    wait(browser).until(shown.presence_of_element_located((By.CSS_SELECTOR, "[role=tab]")))
+    return browser
+
+
+def open_page(driver: Any, url: str) -> None:
+    """Open the page with nothing left in this origin's session storage by an earlier test."""
+    driver.get(f"{url}/")
+    driver.execute_script("sessionStorage.clear(); localStorage.clear();")
+    driver.get(f"{url}/")
+
+
+def screenshot(driver: Any, name: str) -> Path:
+    """Save the window as ``reports/page/NAME.png`` and check it is a PNG with a picture in it."""
+    REPORTS.mkdir(parents=True, exist_ok=True)
+    path = REPORTS / f"{name}.png"
+    assert driver.save_screenshot(str(path))
+    with Image.open(path) as image:
+        assert image.format == "PNG"
+        pixels = np.asarray(image.convert("L"), dtype=float)
+    # A blank page is one flat colour; text, inputs and bars make the pixels vary.
+    assert pixels.std() > 10, f"{path} looks blank"
+    return path
