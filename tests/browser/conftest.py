@@ -8,9 +8,14 @@ and says why.
 
 from __future__ import annotations
 
+import http.client
+import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import numpy as np
 import pytest
@@ -40,7 +45,8 @@ def browser() -> Iterator[Any]:
     if reason:
         pytest.skip(reason)
     webdriver = pytest.importorskip(
-        "selenium.webdriver", reason="selenium is not installed: pip install -r requirements-dev.txt"
+        "selenium.webdriver",
+        reason="selenium is not installed: pip install -r requirements-dev.txt",
     )
     from selenium.webdriver.chrome.service import Service
 
@@ -87,6 +93,54 @@ def open_page(driver: Any, url: str) -> None:
     driver.get(f"{url}/")
     driver.execute_script("sessionStorage.clear(); localStorage.clear();")
     driver.get(f"{url}/")
+
+
+@contextmanager
+def stage_prefix(api_url: str, stage: str = "/api") -> Iterator[str]:
+    """The API under a stage prefix, as API Gateway serves it: ``/api/models`` reaches the app
+    as ``/models``. Yields the stage's URL without its trailing slash."""
+    target = urlsplit(api_url)
+
+    class StageHandler(BaseHTTPRequestHandler):
+        def forward(self) -> None:
+            if self.path != stage and not self.path.startswith(stage + "/"):
+                # API Gateway's answer for a path outside every stage.
+                self.send_answer(403, [], b'{"message": "Forbidden"}')
+                return
+            body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+            upstream = http.client.HTTPConnection(target.hostname, target.port, timeout=30)
+            try:
+                headers = {k: v for k, v in self.headers.items() if k.lower() != "host"}
+                upstream.request(self.command, self.path[len(stage) :] or "/", body, headers)
+                answer = upstream.getresponse()
+                self.send_answer(answer.status, answer.getheaders(), answer.read())
+            finally:
+                upstream.close()
+
+        def send_answer(self, status: int, headers: list[tuple[str, str]], body: bytes) -> None:
+            self.send_response(status)
+            for name, value in headers:
+                if name.lower() not in ("content-length", "connection", "transfer-encoding"):
+                    self.send_header(name, value)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        do_GET = do_POST = forward
+
+        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib's name
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), StageHandler)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}{stage}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
 
 
 def screenshot(driver: Any, name: str) -> Path:

@@ -18,7 +18,7 @@ from selenium.webdriver.support import expected_conditions as shown
 from selenium.webdriver.support.ui import Select
 
 from chalicelib.catalog import CATALOG
-from tests.browser.conftest import open_page, screenshot, wait
+from tests.browser.conftest import open_page, screenshot, stage_prefix, wait
 from tests.examples import EXAMPLES
 
 
@@ -168,7 +168,9 @@ def test_arrow_keys_home_and_end_move_between_tabs_and_show_their_panels(page):
     assert by_id(page, "panel-credit").is_displayed()
     assert not by_id(page, "panel-rainfall").is_displayed()
     # Only the selected tab is in the Tab order; Tab goes on into its panel.
-    assert [tab.get_attribute("tabindex") for tab in page.find_elements(By.CSS_SELECTOR, "[role=tab]")] == ["-1", "-1", "0"]
+    assert [
+        tab.get_attribute("tabindex") for tab in page.find_elements(By.CSS_SELECTOR, "[role=tab]")
+    ] == ["-1", "-1", "0"]
 
 
 def test_the_keyboard_alone_fills_and_submits_a_form(page, api_url):
@@ -273,3 +275,17 @@ def offline(driver: Any, on: bool) -> None:
         "Network.emulateNetworkConditions",
         {"offline": on, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1},
     )
+
+
+@pytest.mark.parametrize("page_path", ["/", ""])
+def test_under_a_stage_prefix_the_page_calls_the_stages_routes(page, api_url, page_path):
+    expected = api_answer(api_url, "housing", EXAMPLES["housing"])["predictions"][0]
+    with stage_prefix(api_url) as stage_url:
+        page.get(stage_url + page_path)
+        choose_tab(page, "housing")
+        by_id(page, "housing-predict").click()
+        score = visible(page, "housing-score")
+
+        assert float(score.text) == pytest.approx(expected["score"], rel=1e-3)
+        assert shlex.split(by_id(page, "housing-curl").text)[2] == f"{stage_url}/housing"
+        assert by_id(page, "models-link").get_attribute("href") == f"{stage_url}/models"

@@ -98,6 +98,7 @@ def _serve_api(
     url = f"http://{host}:{server.server.server_address[1]}"
     print(f"\nLocal SageMaker endpoint on {emulator_url}; the API on {url}. Try:\n")
     print(curl_examples(url))
+    print(f"\nOr try each model in a browser: {url}/")
     print("\nCtrl-C stops both.", flush=True)
     try:
         server.server.serve_forever()
