@@ -8,6 +8,7 @@ and says why.
 
 from __future__ import annotations
 
+import base64
 import http.client
 import threading
 from collections.abc import Iterator
@@ -58,7 +59,7 @@ def browser() -> Iterator[Any]:
         "--no-sandbox",
         "--disable-dev-shm-usage",
         "--disable-gpu",
-        "--window-size=1280,1600",
+        "--window-size=1280,1000",
         "--no-first-run",
         "--disable-extensions",
     ):
@@ -144,10 +145,20 @@ def stage_prefix(api_url: str, stage: str = "/api") -> Iterator[str]:
 
 
 def screenshot(driver: Any, name: str) -> Path:
-    """Save the window as ``reports/page/NAME.png`` and check it is a PNG with a picture in it."""
+    """Save the whole page as ``reports/page/NAME.png``; check it is a PNG with a picture in it."""
     REPORTS.mkdir(parents=True, exist_ok=True)
     path = REPORTS / f"{name}.png"
-    assert driver.save_screenshot(str(path))
+    # Chromium's own capture of the full page, not only the part inside the window.
+    size = driver.execute_cdp_cmd("Page.getLayoutMetrics", {})["cssContentSize"]
+    shot = driver.execute_cdp_cmd(
+        "Page.captureScreenshot",
+        {
+            "format": "png",
+            "captureBeyondViewport": True,
+            "clip": {"x": 0, "y": 0, "width": size["width"], "height": size["height"], "scale": 1},
+        },
+    )
+    path.write_bytes(base64.b64decode(shot["data"]))
     with Image.open(path) as image:
         assert image.format == "PNG"
         pixels = np.asarray(image.convert("L"), dtype=float)
