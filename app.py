@@ -133,7 +133,7 @@ def _preflight(allowed: bool) -> Response:
         headers={
             "Access-Control-Allow-Origin": origin,
             "Access-Control-Allow-Methods": "POST, GET, OPTIONS",
-            "Access-Control-Allow-Headers": "Content-Type",
+            "Access-Control-Allow-Headers": "Content-Type, X-Api-Key",
             "Access-Control-Max-Age": "600",
             "Vary": "Origin",
         },
@@ -170,22 +170,36 @@ def predict(model: str) -> dict[str, Any]:
     return service().predict(model, body, request.headers.get("content-type"))
 
 
-@app.route("/rainfall", methods=["POST", "OPTIONS"], content_types=ANY_CONTENT_TYPE)
+# Each call of a prediction route runs a SageMaker endpoint, so every deployed stage asks
+# for an API key (x-api-key) there; API Gateway checks it, and its usage plan's throttle
+# and quota, before Lambda runs (`python -m training api-keys`).
+@app.route("/rainfall", methods=["POST"], content_types=ANY_CONTENT_TYPE, api_key_required=True)
 @answers_errors
 def rainfall() -> dict[str, Any]:
     return predict("rainfall")
 
 
-@app.route("/housing", methods=["POST", "OPTIONS"], content_types=ANY_CONTENT_TYPE)
+@app.route("/housing", methods=["POST"], content_types=ANY_CONTENT_TYPE, api_key_required=True)
 @answers_errors
 def housing() -> dict[str, Any]:
     return predict("housing")
 
 
-@app.route("/credit", methods=["POST", "OPTIONS"], content_types=ANY_CONTENT_TYPE)
+@app.route("/credit", methods=["POST"], content_types=ANY_CONTENT_TYPE, api_key_required=True)
 @answers_errors
 def credit() -> dict[str, Any]:
     return predict("credit")
+
+
+# A browser's CORS preflight carries no key (it asks whether it may send one), so OPTIONS
+# is a route of its own without api_key_required; the middleware answers it.
+@app.route("/rainfall", methods=["OPTIONS"], content_types=ANY_CONTENT_TYPE)
+@app.route("/housing", methods=["OPTIONS"], content_types=ANY_CONTENT_TYPE)
+@app.route("/credit", methods=["OPTIONS"], content_types=ANY_CONTENT_TYPE)
+def preflight() -> Response:
+    """The middleware answers every OPTIONS before a view runs; this says the same."""
+    origin = _request().headers.get("origin")
+    return _preflight(bool(origin) and origin in _cors_allow_origins())
 
 
 @app.route("/", methods=["GET"])

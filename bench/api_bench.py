@@ -37,8 +37,9 @@ def expected_score(learner: LinearLearner, instance: dict[str, Any]) -> float:
     return float(learner.predict(np.array([row]))[0]["score"])
 
 
-def _post(connection: http.client.HTTPConnection, body: bytes) -> tuple[int, bytes]:
-    connection.request("POST", "/housing", body, {"Content-Type": "application/json"})
+def _post(connection: http.client.HTTPConnection, body: bytes, key: str) -> tuple[int, bytes]:
+    headers = {"Content-Type": "application/json", "x-api-key": key}
+    connection.request("POST", "/housing", body, headers)
     response = connection.getresponse()
     return response.status, response.read()
 
@@ -47,11 +48,11 @@ def single_latency(stack: Stack, requests: int) -> dict[str, float]:
     connection = http.client.HTTPConnection("127.0.0.1", stack.api_port)
     body = json.dumps(dict(HOUSING.example)).encode()
     for _ in range(50):
-        _post(connection, body)
+        _post(connection, body, stack.api_key)
     samples = []
     for _ in range(requests):
         started = time.perf_counter()
-        status, _ = _post(connection, body)
+        status, _ = _post(connection, body, stack.api_key)
         samples.append((time.perf_counter() - started) * 1000)
         assert status == 200
     return {"single_p50_ms": statistics.median(samples), "single_p99_ms": percentile(samples, 0.99)}
@@ -77,10 +78,10 @@ def floor_latency(stack: Stack, requests: int) -> dict[str, float]:
 def batch_throughput(stack: Stack, requests: int, size: int = 1000) -> dict[str, float]:
     connection = http.client.HTTPConnection("127.0.0.1", stack.api_port)
     body = json.dumps({"instances": [house(i) for i in range(size)]}).encode()
-    _post(connection, body)
+    _post(connection, body, stack.api_key)
     started = time.perf_counter()
     for _ in range(requests):
-        status, _ = _post(connection, body)
+        status, _ = _post(connection, body, stack.api_key)
         assert status == 200
     elapsed = time.perf_counter() - started
     return {
@@ -109,7 +110,7 @@ def load(stack: Stack, clients: int, seconds: float, max_requests: int) -> dict[
             i += clients
             started = time.perf_counter()
             try:
-                status, body = _post(connection, json.dumps(instance).encode())
+                status, body = _post(connection, json.dumps(instance).encode(), stack.api_key)
             except (OSError, http.client.HTTPException):
                 with lock:
                     counts["lost"] += 1

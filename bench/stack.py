@@ -13,6 +13,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from training.usage_plans import new_key_value
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -22,11 +24,17 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+# The load test sends as fast as 16 clients can, a few thousand requests a second at most:
+# the bench key's plan allows far more, so no answer is a 429.
+BENCH_PLAN = "rate=1000000,burst=1000000,quota=1000000000,period=DAY"
+
+
 @dataclass(frozen=True)
 class Stack:
     api_port: int
     emulator_port: int
     models_dir: Path
+    api_key: str
 
     @property
     def emulator_url(self) -> str:
@@ -51,12 +59,18 @@ def _wait_for(port: int, path: str, process: subprocess.Popen[bytes], seconds: f
 @contextmanager
 def local_stack(models_dir: Path) -> Iterator[Stack]:
     """Run the API and the local endpoint in a child process, as ``make serve`` does."""
-    stack = Stack(api_port=free_port(), emulator_port=free_port(), models_dir=models_dir)
+    stack = Stack(
+        api_port=free_port(),
+        emulator_port=free_port(),
+        models_dir=models_dir,
+        api_key=new_key_value(),
+    )
     env = {
         **os.environ,
         "MODELS_DIR": str(models_dir),
         "API_PORT": str(stack.api_port),
         "EMULATOR_PORT": str(stack.emulator_port),
+        "API_KEYS": f"{stack.api_key}:name=bench,{BENCH_PLAN}",
     }
     process = subprocess.Popen(
         [sys.executable, "-m", "training", "serve", "--api"],

@@ -121,6 +121,33 @@ def test_the_prod_function_is_told_the_prod_endpoint_names(template_dir):
     assert function["Environment"]["Variables"] == stage_environment("prod")
 
 
+def swagger(template_dir: Path) -> dict[str, Any]:
+    return resources(template_dir)["RestAPI"]["Properties"]["DefinitionBody"]
+
+
+def test_the_prod_template_asks_for_an_api_key_on_the_three_prediction_methods_only(template_dir):
+    paths = swagger(template_dir)["paths"]
+    keyed = sorted(
+        f"{method.upper()} {path}"
+        for path, methods in paths.items()
+        for method, operation in methods.items()
+        if {"api_key": []} in operation.get("security", [])
+    )
+
+    assert keyed == ["POST /credit", "POST /housing", "POST /rainfall"]
+    assert swagger(template_dir)["securityDefinitions"]["api_key"] == {
+        "type": "apiKey",
+        "name": "x-api-key",
+        "in": "header",
+    }
+
+
+def test_the_prod_function_may_run_at_most_ten_at_once(template_dir):
+    function = resources(template_dir)["APIHandler"]["Properties"]
+
+    assert function["ReservedConcurrentExecutions"] == 10
+
+
 def test_the_package_ships_the_browser_page_beside_the_code(template_dir):
     with zipfile.ZipFile(template_dir / "deployment.zip") as package:
         names = set(package.namelist())

@@ -35,3 +35,10 @@ def test_the_chalice_stages_hold_no_credentials():
     text = (ROOT / ".chalice" / "config.json").read_text().lower()
     assert "secret" not in text
     assert "aws_access_key_id" not in text
+
+
+def test_the_local_key_file_is_git_ignored():
+    ignored = subprocess.run(
+        ["git", "check-ignore", "-q", ".local-api-keys.json"], cwd=ROOT, check=False
+    )
+    assert ignored.returncode == 0

@@ -19,18 +19,26 @@ from chalicelib.catalog import CATALOG
 from tests.examples import EXAMPLES
 
 ROOT = Path(__file__).resolve().parent.parent
+# A key whose plan the concurrent clients below stay well inside.
+KEY = "TestKey0123456789abcdefghij"
+GENEROUS = f"{KEY}:name=tests,rate=100000,burst=100000,quota=100000000"
 
 
-def start_serve(models_dir: Path):
+def start_serve(models_dir: Path, api_keys: str | None = GENEROUS):
     """``python -m training serve --api`` on free ports; returns it once it says it is ready,
-    with what it printed and the two ports it chose."""
+    with what it printed and the two ports it chose. Without ``api_keys`` it keeps its key
+    file beside ``models_dir``."""
     env = {
         **os.environ,
         "MODELS_DIR": str(models_dir),
         "API_PORT": "0",
         "EMULATOR_PORT": "0",
         "PYTHONUNBUFFERED": "1",
+        "API_KEYS_FILE": str(models_dir.parent / f"{models_dir.name}-api-keys.json"),
     }
+    env.pop("API_KEYS", None)
+    if api_keys is not None:
+        env["API_KEYS"] = api_keys
     process = subprocess.Popen(
         [sys.executable, "-m", "training", "serve", "--api"],
         cwd=ROOT,
@@ -68,10 +76,11 @@ def served(tmp_path_factory):
         process.wait()
 
 
-def post(port, path, instance):
+def post(port, path, instance, key=KEY):
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    headers = {"Content-Type": "application/json", **({"x-api-key": key} if key else {})}
     try:
-        connection.request("POST", path, json.dumps(instance), {"Content-Type": "application/json"})
+        connection.request("POST", path, json.dumps(instance), headers)
         response = connection.getresponse()
         return response.status, json.loads(response.read())
     finally:
@@ -87,12 +96,20 @@ def test_serve_trains_the_missing_models_with_visible_progress(served):
 
 def test_serve_prints_ready_to_paste_curl_examples(served):
     _, port, output, _ = served
-    assert f"curl -s http://127.0.0.1:{port}/housing" in "".join(output)
+    assert f"curl -s http://127.0.0.1:{port}/housing -H 'x-api-key: {KEY}'" in "".join(output)
+
+
+def test_a_prediction_route_without_the_key_gets_api_gateways_403(served):
+    _, port, _, _ = served
+    assert post(port, "/housing", EXAMPLES["housing"], key=None) == (403, {"message": "Forbidden"})
 
 
 def test_serve_prints_the_pages_url_and_the_page_is_there(served):
     _, port, output, _ = served
-    assert f"Or try each model in a browser: http://127.0.0.1:{port}/\n" in output
+    assert (
+        f"Or try each model in a browser: http://127.0.0.1:{port}/ (it asks for the key above)\n"
+        in output
+    )
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     try:
         connection.request("GET", "/")
@@ -149,6 +166,30 @@ def test_ctrl_c_stops_both_servers_cleanly(served):
     rest = process.communicate(timeout=30)[0]
     assert process.returncode in (0, 130)
     assert "Traceback" not in rest
+    assert_nothing_listens(api_port, endpoint_port)
+
+
+def test_serve_makes_a_local_key_prints_it_and_its_curl_lines_work_as_printed(tmp_path):
+    models_dir = tmp_path / "models"
+    process, output, api_port, endpoint_port = start_serve(models_dir, api_keys=None)
+    try:
+        text = "".join(output)
+        stored = json.loads((tmp_path / "models-api-keys.json").read_text())["keys"]
+        [key] = [item["value"] for item in stored]
+        assert f"\n  {key}\n" in text
+        assert "10 requests/s, burst 20, 10,000 a day" in text
+        line = next(
+            line
+            for line in output
+            if line.startswith(f"curl -s http://127.0.0.1:{api_port}/housing")
+        )
+        assert f"-H 'x-api-key: {key}'" in line
+        answer = subprocess.run(["bash", "-c", line], capture_output=True, text=True, timeout=30)
+        assert json.loads(answer.stdout)["model"] == "housing"
+    finally:
+        process.terminate()
+        process.communicate(timeout=30)
+    assert oct((tmp_path / "models-api-keys.json").stat().st_mode & 0o777) == "0o600"
     assert_nothing_listens(api_port, endpoint_port)
 
 

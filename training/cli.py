@@ -20,6 +20,7 @@ from training.aws import verbs as aws_verbs
 from training.aws.settings import SERVERLESS_MEMORY_MB
 from training.errors import TrainingError, UsageError
 from training.local import verbs as local_verbs
+from training.usage_plans import ACTIONS, DEFAULT_KEY_NAME, UsagePlan
 
 TARGETS: dict[str, ModuleType] = {"local": local_verbs, "aws": aws_verbs}
 
@@ -30,6 +31,7 @@ HELP = {
     "deploy": "deploy endpoints",
     "delete": "delete models, or endpoints and what they use",
     "status": "what is trained or deployed, and what it costs",
+    "api-keys": "create, list or revoke API keys: the local server's, or a deployed stage's",
 }
 
 
@@ -48,7 +50,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
     for verb, help_text in HELP.items():
         command = commands.add_parser(verb, help=help_text)
-        if verb != "serve":
+        if verb not in ("serve", "api-keys"):
             _models(command)
         if verb != "evaluate":
             command.add_argument("--target", choices=TARGETS, default="local", help="default: local")
@@ -59,7 +61,27 @@ def build_parser() -> argparse.ArgumentParser:
     serve = commands.choices["serve"]
     serve.add_argument("--api", action="store_true", help="also run the API (what `make serve` does)")
     serve.add_argument("--host", help="interface for both servers (default 127.0.0.1)")
+    _api_key_arguments(commands.choices["api-keys"])
     return parser
+
+
+def _api_key_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("action", choices=ACTIONS, help="what to do with the keys")
+    parser.add_argument("--name", help=f"the key's name (default {DEFAULT_KEY_NAME!r})")
+    plan = UsagePlan()
+    group = parser.add_argument_group("the new key's usage plan (create)")
+    group.add_argument(
+        "--rate", type=float, help=f"steady requests per second (default {plan.rate:g})"
+    )
+    group.add_argument(
+        "--burst", type=int, help=f"requests at once, the bucket's size (default {plan.burst})"
+    )
+    group.add_argument(
+        "--quota", type=int, help=f"requests per quota period (default {plan.quota})"
+    )
+    group.add_argument(
+        "--quota-period", metavar="DAY|WEEK|MONTH", help=f"(default {plan.period})"
+    )
 
 
 def _aws_arguments(parser: argparse.ArgumentParser, command: str) -> None:
@@ -85,8 +107,9 @@ def _aws_arguments(parser: argparse.ArgumentParser, command: str) -> None:
             type=float,
             help="give up waiting after this long (default 60 for train, 30 for deploy)",
         )
-    if command in ("deploy", "delete"):
-        group.add_argument("--stage", help="Chalice stage the endpoints serve (default prod)")
+    if command in ("deploy", "delete", "api-keys"):
+        serves = " whose keys these are" if command == "api-keys" else " the endpoints serve"
+        group.add_argument("--stage", help=f"Chalice stage{serves} (default prod)")
     if command == "train":
         group.add_argument(
             "--training-instance-type", help="training instance (default ml.m5.large)"
@@ -143,7 +166,7 @@ def verb_for(command: str, target: str) -> Callable[[argparse.Namespace, Mapping
     """The function that runs ``command`` on ``target``; ``UsageError`` if that target lacks it."""
     module = TARGETS[target]
     if command in module.VERBS:
-        return getattr(module, command)  # type: ignore[no-any-return]
+        return getattr(module, command.replace("-", "_"))  # type: ignore[no-any-return]
     others = [name for name, other in TARGETS.items() if command in other.VERBS]
     raise UsageError(
         f"'{command}' has no {target} target; run it with --target {others[0]}"

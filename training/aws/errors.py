@@ -16,6 +16,8 @@ status 2, never a traceback. botocore's own exceptions are turned into an ``AwsE
     ├── TrainingFailed              the training job ended Failed or Stopped
     ├── DeploymentFailed            the endpoint ended Failed, or an update rolled back
     ├── WaitTimedOut                a job or endpoint did not finish within --timeout-minutes
+    ├── NotDeployed                 api-keys for a stage whose API `chalice deploy` never made
+    ├── ApiKeyProblem               api-keys create of a name in use, revoke of an unknown one
     └── AwsCallFailed               an AWS API call was refused (botocore's ClientError, reworded)
 """
 
@@ -77,6 +79,14 @@ class DeploymentFailed(AwsError):
 
 class WaitTimedOut(AwsError):
     """Raised when a job or endpoint is still not done after the allowed time."""
+
+
+class NotDeployed(AwsError):
+    """Raised by ``api-keys`` when the stage has no REST API deployed by ``chalice deploy``."""
+
+
+class ApiKeyProblem(AwsError):
+    """Raised by ``api-keys`` for a key name that is taken (create) or unknown (revoke)."""
 
 
 class AwsCallFailed(AwsError):

@@ -22,8 +22,9 @@ from botocore.exceptions import BotoCoreError, ClientError
 from training.aws import errors
 from training.aws.errors import MissingCredentials
 from training.aws.settings import AwsSettings
+from training.usage_plans import KeyCommand
 
-VERBS = ("train", "deploy", "delete", "status")
+VERBS = ("train", "deploy", "delete", "status", "api-keys")
 
 
 def required_settings(command: str, args: argparse.Namespace) -> tuple[str, ...]:
@@ -39,6 +40,7 @@ def required_settings(command: str, args: argparse.Namespace) -> tuple[str, ...]
 
 def connect(settings: AwsSettings, session: Any, out: Callable[[str], None]) -> Any:
     """The ``workflow.Aws`` of one boto3 session: its clients, the SDK, the state folder."""
+    from training.aws.api_keys import ApiKeys
     from training.aws.resources import SageMakerResources
     from training.aws.sagemaker_backend import SageMakerBackend
     from training.aws.scaling import EndpointScaling
@@ -55,14 +57,17 @@ def connect(settings: AwsSettings, session: Any, out: Callable[[str], None]) -> 
         scaling=EndpointScaling(session.client("application-autoscaling", config=config)),
         storage=Storage(session.client("s3", config=config)),
         store=TrainingStore(settings.state_dir),
+        api_keys=ApiKeys(session.client("apigateway", config=config)),
         out=out,
     )
 
 
 def dispatch(command: str, args: argparse.Namespace, aws: Any) -> None:
-    from training.aws import workflow
+    from training.aws import access, workflow
 
-    if command == "train":
+    if command == "api-keys":
+        access.run(aws, KeyCommand.from_args(args))
+    elif command == "train":
         workflow.train(aws, args.models, only_missing=getattr(args, "if_missing", False))
     elif command == "deploy":
         workflow.deploy(aws, args.models, write_chalice_config=args.write_chalice_config)
@@ -116,3 +121,9 @@ def delete(args: argparse.Namespace, environ: Mapping[str, str]) -> None:
 def status(args: argparse.Namespace, environ: Mapping[str, str]) -> None:
     """What is deployed and what it costs an hour."""
     run("status", args, environ)
+
+
+def api_keys(args: argparse.Namespace, environ: Mapping[str, str]) -> None:
+    """API Gateway keys and usage plans of a deployed stage: create, list, revoke."""
+    KeyCommand.from_args(args)  # bad flags end here, before any AWS call
+    run("api-keys", args, environ)

@@ -1,5 +1,7 @@
 """The AWS commands, ``train``, ``deploy``, ``delete`` and ``status``, as plain functions.
 
+(``api-keys`` is in ``access.py``; ``delete --all`` calls its teardown.)
+
 Each takes an ``Aws``: the settings plus every client and seam it talks to, so the CLI
 passes real ones and tests pass moto-backed or Stubber-backed clients, a fake clock and a
 list to print into. Long waits (a training job, an endpoint) start everything first and then
@@ -20,7 +22,8 @@ from pathlib import Path
 
 from chalicelib.catalog import CATALOG
 from training import datasets
-from training.aws import chalice_stage, naming, pricing
+from training.aws import access, chalice_stage, naming, pricing
+from training.aws.api_keys import ApiKeys
 from training.aws.errors import (
     DeploymentFailed,
     EndpointProblem,
@@ -62,6 +65,7 @@ class Aws:
     scaling: EndpointScaling
     storage: Storage
     store: TrainingStore
+    api_keys: ApiKeys
     out: Callable[[str], None] = print
     sleep: Callable[[float], None] = time.sleep
     clock: Callable[[], float] = time.monotonic
@@ -353,6 +357,8 @@ def delete(aws: Aws, models: list[str], everything: bool = False, purge_data: bo
             removed += 1
     if purge_data:
         removed += _purge(aws, list(CATALOG) if everything else models)
+    if everything:
+        removed += access.teardown(aws)
     if removed == 0:
         scope = "the project" if everything else f"{', '.join(models)} in stage {s.stage!r}"
         aws.out(f"nothing to delete for {scope} in {aws.region}")

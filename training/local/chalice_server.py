@@ -10,34 +10,119 @@ Two measured traps of ``chalice local`` are avoided here:
    execution environment handles one request at a time; this server does the same by
    running the app under one lock, while connections are still read and written
    concurrently.
+
+And one thing ``chalice local`` leaves out: API keys. With a ``KeyGate``, a route the app
+declares with ``api_key_required=True`` (read from the app's own route table) is answered
+as API Gateway answers it, before the app runs: 403 without a valid ``x-api-key``, 429 over
+the key's rate or quota (``training/local/throttling.py``). Public routes ignore the header,
+as on AWS. A refusal is logged with the key's name, never its value.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import threading
+import uuid
+from collections.abc import Mapping
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from chalice.app import Chalice
 from chalice.cli.factory import CLIFactory
 from chalice.config import Config
-from chalice.local import ChaliceRequestHandler, LocalDevServer, LocalGateway
+from chalice.local import (
+    ChaliceRequestHandler,
+    LocalDevServer,
+    LocalGateway,
+    LocalGatewayException,
+    RouteMatcher,
+)
 
 from chalicelib.errors import error_body
+from training.local.throttling import KeyGate, Refusal
 from training.paths import PROJECT_DIR
+
+API_KEY_HEADER = "x-api-key"
+
+
+def keyed_routes(app: Chalice) -> set[tuple[str, str]]:
+    """The (path, method) pairs the app declares with ``api_key_required=True``."""
+    return {
+        (path, method)
+        for path, methods in app.routes.items()
+        for method, entry in methods.items()
+        if entry.api_key_required
+    }
+
+
+class GatewayRefusal(LocalGatewayException):
+    """API Gateway's own answer (403 or 429), sent without calling the app."""
+
+    def __init__(self, refusal: Refusal, request_id: str) -> None:
+        super().__init__(
+            {
+                "Content-Type": "application/json",
+                "x-amzn-RequestId": request_id,
+                "x-amzn-ErrorType": refusal.error_type,
+            },
+            refusal.body,
+        )
+        self.CODE = refusal.status
+
+
+def _header(headers: Mapping[str, str], name: str) -> str | None:
+    return next((value for key, value in headers.items() if key.lower() == name), None)
 
 
 class OneAtATimeGateway(LocalGateway):
-    """A LocalGateway that, like one Lambda execution environment, runs one request at a time."""
+    """A LocalGateway that checks API keys as API Gateway does, then, like one Lambda
+    execution environment, runs one request at a time."""
 
     _lock = threading.Lock()
 
-    def handle_request(self, *args: Any, **kwargs: Any) -> Any:
+    def __init__(
+        self, app_object: Chalice, config: Config, api_keys: KeyGate | None = None
+    ) -> None:
+        super().__init__(app_object, config)
+        self._api_keys = api_keys
+        self._routes = RouteMatcher(list(app_object.routes))
+
+    def handle_request(
+        self, method: str, path: str, headers: dict[str, Any], body: bytes | None
+    ) -> Any:
+        if self._api_keys is not None:
+            self._check_key(method, path, headers)
         with self._lock:
-            return super().handle_request(*args, **kwargs)
+            return super().handle_request(method, path, headers, body)
+
+    def _check_key(self, method: str, path: str, headers: Mapping[str, str]) -> None:
+        try:
+            route = self._routes.match_route(path).route
+        except ValueError:
+            return  # an unknown path: LocalGateway answers it as API Gateway does
+        entry = self._app_object.routes[route].get(method)
+        if entry is None or not entry.api_key_required:
+            return
+        assert self._api_keys is not None
+        decision = self._api_keys.admit(_header(headers, API_KEY_HEADER))
+        if decision.refusal is None:
+            return
+        request_id = uuid.uuid4().hex
+        # The route, not the raw path: a query string could carry a key.
+        self._app_object.log.info(
+            "request=%s %s %s status=%d api_key=%s refused: %s",
+            request_id,
+            method,
+            route,
+            decision.refusal.status,
+            decision.key_name
+            or ("missing" if _header(headers, API_KEY_HEADER) is None else "unknown"),
+            decision.refusal.reason,
+        )
+        raise GatewayRefusal(decision.refusal, request_id)
 
 
 class NoDelayRequestHandler(ChaliceRequestHandler):
@@ -54,8 +139,9 @@ class NoDelayRequestHandler(ChaliceRequestHandler):
         server: HTTPServer,
         app_object: Chalice,
         config: Config,
+        api_keys: KeyGate | None = None,
     ) -> None:
-        self.local_gateway = OneAtATimeGateway(app_object, config)
+        self.local_gateway = OneAtATimeGateway(app_object, config, api_keys)
         BaseHTTPRequestHandler.__init__(self, request, client_address, server)
 
     def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
@@ -90,6 +176,10 @@ def load_app(stage: str = "dev", project_dir: Path = PROJECT_DIR) -> tuple[Chali
     return app, config
 
 
-def create_server(app: Chalice, config: Config, host: str, port: int) -> LocalDevServer:
-    """An HTTP server for the app; port 0 picks a free port."""
-    return LocalDevServer(app, config, host, port, handler_cls=NoDelayRequestHandler)
+def create_server(
+    app: Chalice, config: Config, host: str, port: int, api_keys: KeyGate | None = None
+) -> LocalDevServer:
+    """An HTTP server for the app; port 0 picks a free port. Without ``api_keys`` no route
+    needs a key, as under ``chalice local``."""
+    handler = functools.partial(NoDelayRequestHandler, api_keys=api_keys)
+    return LocalDevServer(app, config, host, port, handler_cls=cast(Any, handler))

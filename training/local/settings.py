@@ -9,6 +9,17 @@ variables, then the local defaults.
 | ``EMULATOR_HOST`` / ``EMULATOR_PORT`` | ``127.0.0.1`` / ``8080`` | the local SageMaker endpoint (SageMaker's container port) |
 | ``API_HOST`` / ``API_PORT`` | ``127.0.0.1`` / ``8000`` | the local API (Chalice's local port) |
 | ``RAINFALL_ENDPOINT_NAME`` etc. | the model's name | the API's own setting: models are saved and served under it |
+| ``API_KEYS`` | unset | the local server's keys, each with its own plan (below); unset: the key file's |
+| ``API_KEYS_FILE`` | ``.local-api-keys.json`` in the project | the git-ignored key file ``make serve`` and ``api-keys`` keep |
+
+``API_KEYS`` holds keys separated by ``;``, each a value of 20 to 128 letters and digits,
+optionally followed by ``:`` and comma-separated ``name=``, ``rate=``, ``burst=``,
+``quota=`` and ``period=`` (``DAY``, ``WEEK`` or ``MONTH``); what is left out is the default
+plan's (10 requests/s, burst 20, 10,000 a day)::
+
+    API_KEYS='k3yAAAAAAAAAAAAAAAAAAAAA:name=bench,rate=5000,burst=5000,quota=100000000;k3yBBBBBBBBBBBBBBBBBBBBB'
+
+An error in it names the key by its place and never repeats a value.
 """
 
 from __future__ import annotations
@@ -19,7 +30,12 @@ from pathlib import Path
 
 from chalicelib.config import ConfigurationError, endpoint_names
 from training.errors import SettingsError
-from training.paths import MODELS_DIR
+from training.local.throttling import LocalKey
+from training.paths import MODELS_DIR, PROJECT_DIR
+from training.usage_plans import KEY_VALUE, UsagePlan
+
+API_KEYS_FILE = PROJECT_DIR / ".local-api-keys.json"
+_KEY_OPTIONS = ("name", "rate", "burst", "quota", "period")
 
 
 @dataclass(frozen=True)
@@ -32,6 +48,8 @@ class LocalSettings:
     api_host: str = "127.0.0.1"
     api_port: int = 8000
     endpoint_names: Mapping[str, str] = field(default_factory=lambda: endpoint_names({}))
+    api_keys: tuple[LocalKey, ...] | None = None
+    api_keys_file: Path = API_KEYS_FILE
 
     def model_dir(self, model: str) -> Path:
         """Where a model is saved: its endpoint's name, the name the API invokes."""
@@ -51,6 +69,8 @@ class LocalSettings:
             api_host=environ.get("API_HOST") or defaults.api_host,
             api_port=_port(environ, "API_PORT", defaults.api_port),
             endpoint_names=names,
+            api_keys=parse_api_keys(environ["API_KEYS"]) if environ.get("API_KEYS") else None,
+            api_keys_file=Path(environ.get("API_KEYS_FILE") or defaults.api_keys_file),
         )
 
 
@@ -59,3 +79,42 @@ def _port(environ: Mapping[str, str], name: str, default: int) -> int:
     if not raw.isdigit() or int(raw) > 65535:
         raise SettingsError(f"{name}={raw!r} is not a port number (0 to 65535)")
     return int(raw)
+
+
+def parse_api_keys(raw: str) -> tuple[LocalKey, ...]:
+    """``API_KEYS`` as keys with their plans; ``SettingsError`` naming the key by its place."""
+    keys: list[LocalKey] = []
+    for place, entry in enumerate((part.strip() for part in raw.split(";") if part.strip()), 1):
+        where = f"API_KEYS, key {place}"
+        value, _, options = entry.partition(":")
+        if not KEY_VALUE.match(value.strip()):
+            raise SettingsError(f"{where}: a key is 20 to 128 letters and digits")
+        settings: dict[str, str] = {}
+        for option in filter(None, (o.strip() for o in options.split(","))):
+            name, equals, setting = option.partition("=")
+            if not equals or name.strip() not in _KEY_OPTIONS:
+                raise SettingsError(
+                    f"{where}: {name.strip()!r} is not one of {', '.join(_KEY_OPTIONS)} (as name=value)"
+                )
+            settings[name.strip()] = setting.strip()
+        default = UsagePlan()
+        try:
+            plan = UsagePlan(
+                rate=float(settings.get("rate", default.rate)),
+                burst=int(settings.get("burst", default.burst)),
+                quota=int(settings.get("quota", default.quota)),
+                period=settings.get("period", default.period).upper(),
+            )
+        except ValueError:
+            raise SettingsError(
+                f"{where}: rate is a number; burst and quota are whole numbers"
+            ) from None
+        problems = plan.problems({option: f"{option}=" for option in _KEY_OPTIONS})
+        if problems:
+            raise SettingsError(f"{where}: {'; '.join(problems)}")
+        keys.append(LocalKey(settings.get("name") or f"API_KEYS-{place}", value.strip(), plan))
+    if not keys:
+        raise SettingsError("API_KEYS is set but holds no key; unset it to use the key file")
+    if len({key.value for key in keys}) < len(keys) or len({key.name for key in keys}) < len(keys):
+        raise SettingsError("API_KEYS: two keys have the same value or the same name")
+    return tuple(keys)

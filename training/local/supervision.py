@@ -13,7 +13,7 @@ import json
 import multiprocessing
 import signal
 import sys
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 
 from chalicelib.catalog import CATALOG
 from chalicelib.config import Settings
@@ -78,7 +78,8 @@ def _serve_api(
 
     import app as app_module
     from chalicelib.endpoint import create_runtime_client
-    from training.local import chalice_server
+    from training.local import access, chalice_server
+    from training.local.throttling import KeyGate
 
     chalice_app, config = chalice_server.load_app()
     # The app reaches the local endpoint through boto3's standard endpoint override, as it
@@ -91,14 +92,22 @@ def _serve_api(
         aws_access_key_id="local", aws_secret_access_key="local", region_name=api_settings.region
     )
     app_module.configure(api_settings, lambda s: create_runtime_client(s, session))
+    keys = access.serving_keys(settings)
     try:
-        server = chalice_server.create_server(chalice_app, config, host, settings.api_port)
+        server = chalice_server.create_server(
+            chalice_app, config, host, settings.api_port, api_keys=KeyGate(keys.source)
+        )
     except OSError as error:
         raise _bind_error(error, "API", "API_PORT", settings.api_port) from None
     url = f"http://{host}:{server.server.server_address[1]}"
-    print(f"\nLocal SageMaker endpoint on {emulator_url}; the API on {url}. Try:\n")
-    print(curl_examples(url))
-    print(f"\nOr try each model in a browser: {url}/")
+    shown = keys.shown
+    print(f"\nLocal SageMaker endpoint on {emulator_url}; the API on {url}.")
+    print(
+        f"The prediction routes need an API key in x-api-key, as on AWS. Key {shown.name!r} "
+        f"({keys.origin}; {shown.plan.describe()}):\n  {shown.value}\nTry:\n"
+    )
+    print(curl_examples(url, shown.value, chalice_server.keyed_routes(chalice_app)))
+    print(f"\nOr try each model in a browser: {url}/ (it asks for the key above)")
     print("\nCtrl-C stops both.", flush=True)
     try:
         server.server.serve_forever()
@@ -108,26 +117,34 @@ def _serve_api(
         server.server.server_close()
 
 
-def curl_examples(base_url: str) -> str:
-    """Ready-to-paste curl commands for every route and one invalid request."""
+def curl_examples(
+    base_url: str, api_key: str | None = None, keyed: Collection[tuple[str, str]] = ()
+) -> str:
+    """Ready-to-paste curl commands for every route and one invalid request; those to a
+    route in ``keyed`` (path, method) carry ``api_key``."""
+
+    def post(path: str) -> str:
+        key = f" -H 'x-api-key: {api_key}'" if api_key and (path, "POST") in keyed else ""
+        return f"curl -s {base_url}{path}{key}"
+
     lines = []
     for model, spec in CATALOG.items():
         body = json.dumps(dict(spec.example))
         lines.append(f"# {model}")
-        lines.append(f"curl -s {base_url}/{model} -H 'Content-Type: application/json' -d '{body}'")
+        lines.append(f"{post('/' + model)} -H 'Content-Type: application/json' -d '{body}'")
     housing = CATALOG["housing"]
     cheaper = {**housing.example, "crim": 25.0, "rm": 4.5}
     batch = json.dumps({"instances": [dict(housing.example), cheaper]})
     lines.append("# a batch: one prediction per instance, in order")
-    lines.append(f"curl -s {base_url}/housing -H 'Content-Type: application/json' -d '{batch}'")
+    lines.append(f"{post('/housing')} -H 'Content-Type: application/json' -d '{batch}'")
     csv_body = housing.example_csv().replace("\n", "\\n")
     lines.append("# CSV with a header row")
     lines.append(
-        f"printf '{csv_body}' | curl -s {base_url}/housing -H 'Content-Type: text/csv' --data-binary @-"
+        f"printf '{csv_body}' | {post('/housing')} -H 'Content-Type: text/csv' --data-binary @-"
     )
     lines.append("# an invalid request and its error")
-    lines.append(
-        f"curl -s {base_url}/housing -H 'Content-Type: application/json' -d '{{\"rm\": \"six\"}}'"
-    )
+    lines.append(f"{post('/housing')} -H 'Content-Type: application/json' -d '{{\"rm\": \"six\"}}'")
+    lines.append("# without the key: API Gateway's 403")
+    lines.append(f"curl -s {base_url}/housing -H 'Content-Type: application/json' -d '{{}}'")
     lines.append(f"curl -s {base_url}/models")
     return "\n".join(lines)

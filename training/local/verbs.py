@@ -8,10 +8,12 @@ from __future__ import annotations
 import argparse
 from collections.abc import Mapping
 
-from training.local import supervision, workflow
+from training.errors import UsageError
+from training.local import access, supervision, workflow
 from training.local.settings import LocalSettings
+from training.usage_plans import KeyCommand
 
-VERBS = ("train", "serve", "status", "delete", "evaluate")
+VERBS = ("train", "serve", "status", "delete", "evaluate", "api-keys")
 
 
 def train(args: argparse.Namespace, environ: Mapping[str, str]) -> None:
@@ -41,3 +43,20 @@ def evaluate(args: argparse.Namespace, environ: Mapping[str, str]) -> None:
     from training import evaluation
 
     evaluation.main(args.models)
+
+
+def api_keys(args: argparse.Namespace, environ: Mapping[str, str]) -> None:
+    """The local server's keys, in the key file: create, list, revoke."""
+    command = KeyCommand.from_args(args)
+    if getattr(args, "stage", None) is not None:
+        raise UsageError(
+            "--stage names a deployed stage; the local server has one set of keys "
+            "(drop --stage, or add --target aws)"
+        )
+    settings = LocalSettings.from_environ(environ)
+    if command.action == "create":
+        access.create(settings, command.name, command.plan)
+    elif command.action == "revoke":
+        access.revoke(settings, command.name)
+    else:
+        access.list_keys(settings)

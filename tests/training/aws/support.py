@@ -14,6 +14,7 @@ from typing import Any
 
 import boto3
 
+from training.aws.api_keys import ApiKeys
 from training.aws.resources import SageMakerResources
 from training.aws.sagemaker_backend import SageMakerBackend
 from training.aws.scaling import EndpointScaling
@@ -101,6 +102,7 @@ def build_aws(
         scaling=EndpointScaling(session.client("application-autoscaling")),
         storage=Storage(session.client("s3")),
         store=TrainingStore(settings.state_dir),
+        api_keys=ApiKeys(session.client("apigateway")),
         out=printed.append,
         sleep=time.sleep,
         clock=time.clock,
