@@ -13,6 +13,7 @@ import http.client
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -24,11 +25,13 @@ from PIL import Image
 
 from chalicelib.config import Settings
 from tests.conftest import configure_app
+from training.local.throttling import FixedKeys, KeyGate, LocalKey
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")
 REPORTS = Path(__file__).resolve().parents[2] / "reports" / "page"
 WAIT_SECONDS = 20
+FROZEN_NOW = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
 INSTALL_HINT = "apt-get install -y chromium chromium-driver (what .ci/run does)"
 
 
@@ -80,20 +83,41 @@ def wait(driver: Any) -> Any:
 @pytest.fixture
 def page(browser: Any, api_url: str, emulator: Any) -> Any:
     """The page freshly opened from the local API server, its tabs built from ``/models``."""
-    from selenium.webdriver.common.by import By
-    from selenium.webdriver.support import expected_conditions as shown
-
     configure_app(Settings(runtime_url=emulator.url, max_attempts=1))
     open_page(browser, api_url)
-    wait(browser).until(shown.presence_of_element_located((By.CSS_SELECTOR, "[role=tab]")))
     return browser
 
 
 def open_page(driver: Any, url: str) -> None:
-    """Open the page with nothing left in this origin's session storage by an earlier test."""
+    """Open the page with nothing left in this origin's session storage by an earlier test,
+    and wait until it has built itself from ``/models``: its tabs, or the error saying why not."""
     driver.get(f"{url}/")
     driver.execute_script("sessionStorage.clear(); localStorage.clear();")
     driver.get(f"{url}/")
+    wait(driver).until(
+        lambda d: d.execute_script(
+            "return document.querySelector('[role=tab], #status.problem') !== null;"
+        )
+    )
+
+
+@contextmanager
+def keyed_server(*keys: LocalKey) -> Iterator[str]:
+    """The local API server asking for one of these keys as API Gateway does, its clocks
+    frozen so that a key's burst is all it ever gets."""
+    from training.local import chalice_server
+
+    app, config = chalice_server.load_app()
+    gate = KeyGate(FixedKeys(keys), clock=lambda: 0.0, now=lambda: FROZEN_NOW)
+    server = chalice_server.create_server(app, config, "127.0.0.1", 0, api_keys=gate)
+    thread = threading.Thread(target=server.server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server.server_address[1]}"
+    finally:
+        server.server.shutdown()
+        server.server.server_close()
+        thread.join()
 
 
 @contextmanager

@@ -18,8 +18,14 @@ from selenium.webdriver.support import expected_conditions as shown
 from selenium.webdriver.support.ui import Select
 
 from chalicelib.catalog import CATALOG
-from tests.browser.conftest import open_page, screenshot, stage_prefix, wait
+from chalicelib.config import Settings
+from tests.browser.conftest import keyed_server, open_page, screenshot, stage_prefix, wait
+from tests.conftest import configure_app
 from tests.examples import EXAMPLES
+from training.local.throttling import LocalKey
+from training.usage_plans import UsagePlan
+
+KEY = "PageKey0123456789abcdefgh"
 
 
 def api_answer(api_url: str, model: str, instance: dict[str, Any], query: str = "") -> Any:
@@ -46,7 +52,7 @@ def visible(driver: Any, element_id: str) -> Any:
 
 
 def choose_tab(driver: Any, model: str) -> None:
-    by_id(driver, f"tab-{model}").click()
+    wait(driver).until(shown.element_to_be_clickable((By.ID, f"tab-{model}"))).click()
     visible(driver, f"panel-{model}")
 
 
@@ -234,19 +240,62 @@ def test_a_key_typed_in_is_kept_in_session_storage_only_and_goes_into_the_curl_c
     assert "a-key-for-this-tab" not in curl
 
 
-def test_a_failing_models_route_shows_its_error_instead_of_a_blank_page(page, api_url):
+def test_without_a_key_the_page_asks_for_one_and_predicts_once_it_is_entered(page, api_url):
+    expected = api_answer(api_url, "housing", EXAMPLES["housing"])["predictions"][0]
+    with keyed_server(LocalKey("page", KEY, UsagePlan())) as url:
+        open_page(page, url)
+        choose_tab(page, "housing")
+        by_id(page, "housing-predict").click()
+        wait(page).until(
+            shown.text_to_be_present_in_element((By.ID, "housing-problem"), "needs a key")
+        )
+        asked = (
+            by_id(page, "key-box").get_attribute("open"),
+            page.switch_to.active_element.get_attribute("id"),
+        )
+        screenshot(page, "key-asked")
+        page.switch_to.active_element.send_keys(KEY)
+        by_id(page, "housing-predict").click()
+        score = visible(page, "housing-score")
+
+        assert asked == ("true", "api-key")
+        assert float(score.text) == pytest.approx(expected["score"], rel=1e-3)
+        assert by_id(page, "housing-problem").text == ""
+
+
+def test_over_its_keys_rate_the_page_says_to_wait(page):
+    with keyed_server(LocalKey("page", KEY, UsagePlan(rate=1, burst=1))) as url:
+        open_page(page, url)
+        by_id(page, "key-box").click()
+        visible(page, "api-key").send_keys(KEY)
+        choose_tab(page, "housing")
+        by_id(page, "housing-predict").click()
+        visible(page, "housing-score")
+        by_id(page, "housing-predict").click()
+        wait(page).until(
+            shown.text_to_be_present_in_element((By.ID, "housing-problem"), "Too many requests")
+        )
+
+        assert "Wait a few seconds, then try again." in by_id(page, "housing-problem").text
+        assert page.find_elements(By.CSS_SELECTOR, "#housing-result *") == []
+
+
+def test_a_failing_models_route_shows_its_error_instead_of_a_blank_page(page, api_url, emulator):
     import app as app_module
 
+    # A setting the app can't use makes GET /models answer 500.
     app_module.configure_from_environ({"MAX_INSTANCES": "many"})
-    open_page(page, api_url)
-    status = wait(page).until(
-        shown.text_to_be_present_in_element((By.ID, "status"), "Could not load the models")
-    )
+    try:
+        open_page(page, api_url)
+        status = by_id(page, "status").text
+        screenshot(page, "models-failed")
+    finally:
+        configure_app(Settings(runtime_url=emulator.url, max_attempts=1))
 
-    assert status
-    assert "The server could not handle this request." in by_id(page, "status").text
+    assert status == (
+        "Could not load the models from GET /models: The server could not handle this request."
+    )
     assert page.find_elements(By.CSS_SELECTOR, "[role=tab]") == []
-    screenshot(page, "models-failed")
 
 
 def test_a_network_failure_on_predict_says_so_and_keeps_the_form(page):
