@@ -10,6 +10,7 @@ and only here, as one line on stderr and exit status 2, never a traceback.
 from __future__ import annotations
 
 import argparse
+import keyword
 import os
 import sys
 from collections.abc import Callable, Mapping, Sequence
@@ -32,7 +33,11 @@ HELP = {
     "delete": "delete models, or endpoints and what they use",
     "status": "what is trained or deployed, and what it costs",
     "api-keys": "create, list or revoke API keys: the local server's, or a deployed stage's",
+    "import": "serve a SageMaker model.tar.gz on the local endpoint",
+    "export": "write a local model as a SageMaker model.tar.gz",
 }
+# Verbs whose positional arguments are not a list of models.
+OWN_POSITIONALS = ("serve", "api-keys", "import", "export")
 
 
 def _models(parser: argparse.ArgumentParser) -> None:
@@ -50,18 +55,23 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
     for verb, help_text in HELP.items():
         command = commands.add_parser(verb, help=help_text)
-        if verb not in ("serve", "api-keys"):
+        if verb not in OWN_POSITIONALS:
             _models(command)
         if verb != "evaluate":
-            command.add_argument("--target", choices=TARGETS, default="local", help="default: local")
+            command.add_argument(
+                "--target", choices=TARGETS, default="local", help="default: local"
+            )
         _aws_arguments(command, verb)
     commands.choices["train"].add_argument(
         "--if-missing", action="store_true", help="skip models that already have a current model"
     )
     serve = commands.choices["serve"]
-    serve.add_argument("--api", action="store_true", help="also run the API (what `make serve` does)")
+    serve.add_argument(
+        "--api", action="store_true", help="also run the API (what `make serve` does)"
+    )
     serve.add_argument("--host", help="interface for both servers (default 127.0.0.1)")
     _api_key_arguments(commands.choices["api-keys"])
+    _artifact_arguments(commands.choices["import"], commands.choices["export"])
     return parser
 
 
@@ -82,6 +92,26 @@ def _api_key_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument(
         "--quota-period", metavar="DAY|WEEK|MONTH", help=f"(default {plan.period})"
     )
+
+
+def _artifact_arguments(import_: argparse.ArgumentParser, export: argparse.ArgumentParser) -> None:
+    import_.add_argument(
+        "endpoint_name", metavar="ENDPOINT_NAME", help="the endpoint to serve it as"
+    )
+    import_.add_argument(
+        "source",
+        nargs="?",
+        metavar="SOURCE",
+        help="a model.tar.gz path, or s3://... (--target aws)",
+    )
+    import_.add_argument(
+        "--from-training-job",
+        metavar="NAME",
+        help="that SageMaker training job's artifact (--target aws)",
+    )
+    export.add_argument("model", choices=list(CATALOG), metavar="MODEL", help=", ".join(CATALOG))
+    export.add_argument("output", metavar="OUT.tar.gz", help="where to write the artifact")
+    export.add_argument("--force", action="store_true", help="replace OUT.tar.gz if it exists")
 
 
 def _aws_arguments(parser: argparse.ArgumentParser, command: str) -> None:
@@ -161,12 +191,14 @@ def _deploy_arguments(group: argparse._ArgumentGroup) -> None:
     )
 
 
-
 def verb_for(command: str, target: str) -> Callable[[argparse.Namespace, Mapping[str, str]], None]:
     """The function that runs ``command`` on ``target``; ``UsageError`` if that target lacks it."""
     module = TARGETS[target]
     if command in module.VERBS:
-        return getattr(module, command.replace("-", "_"))  # type: ignore[no-any-return]
+        # api-keys is api_keys; a verb that is a Python keyword (import) gets a trailing _.
+        name = command.replace("-", "_")
+        name = name + "_" if keyword.iskeyword(name) else name
+        return getattr(module, name)  # type: ignore[no-any-return]
     others = [name for name, other in TARGETS.items() if command in other.VERBS]
     raise UsageError(
         f"'{command}' has no {target} target; run it with --target {others[0]}"

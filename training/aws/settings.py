@@ -30,13 +30,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
+from chalicelib.config import ConfigurationError, endpoint_names
 from training.aws import naming
 from training.aws.errors import InvalidSetting, MissingSettings
-from training.paths import AWS_STATE_DIR
+from training.paths import AWS_STATE_DIR, MODELS_DIR
 
 T = TypeVar("T")
 
@@ -62,6 +63,7 @@ _SOURCES: dict[str, tuple[str, ...]] = {
     "instance_count": ("SAGEMAKER_INSTANCE_COUNT",),
     "stage": ("SAGEMAKER_STAGE",),
     "state_dir": ("SAGEMAKER_STATE_DIR",),
+    "models_dir": ("MODELS_DIR",),
 }
 
 _FLAGS = {
@@ -120,6 +122,9 @@ class AwsSettings:
     stage: str = "prod"
     timeout_minutes: float | None = None
     state_dir: Path = AWS_STATE_DIR
+    # Where ``import`` puts a training job's artifact for the local endpoint to serve.
+    models_dir: Path = MODELS_DIR
+    endpoint_names: Mapping[str, str] = field(default_factory=lambda: endpoint_names({}))
     poll_seconds: float = 30.0
 
     @classmethod
@@ -171,6 +176,8 @@ class AwsSettings:
             stage=pick("stage", str, defaults.stage),
             timeout_minutes=flags.get("timeout_minutes"),
             state_dir=Path(pick("state_dir", str, str(defaults.state_dir))),
+            models_dir=Path(pick("models_dir", str, str(defaults.models_dir))),
+            endpoint_names=_endpoint_names(environ),
         )
         settings.validate()
         return settings
@@ -265,3 +272,10 @@ def _bucket(value: str | None) -> str | None:
     if not _BUCKET.match(name):
         raise InvalidSetting(f"--bucket {value!r} is not an S3 bucket name")
     return name
+
+
+def _endpoint_names(environ: Mapping[str, str]) -> Mapping[str, str]:
+    try:
+        return endpoint_names(environ)
+    except ConfigurationError as error:
+        raise InvalidSetting(str(error)) from None

@@ -1,16 +1,20 @@
 """The S3 side of the AWS target: checking the bucket before anything is sent, purging data.
 
 Uploads go through the SDK (``sagemaker_backend``); this module only asks S3 whether the
-bucket can be used, and removes what the project put under its prefix.
+bucket can be used, downloads a model artifact, and removes what the project put under its
+prefix.
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from botocore.exceptions import ClientError
 
 from training.aws.errors import BucketProblem
+
+S3_URI = re.compile(r"s3://(?P<bucket>[^/]+)/(?P<key>.+)")
 
 
 class Storage:
@@ -44,6 +48,21 @@ class Storage:
         located = answer.get("BucketRegion") or headers.get("x-amz-bucket-region")
         if located and located != region:
             raise BucketProblem(_wrong_region(bucket, located, region))
+
+    def download(self, uri: str) -> bytes:
+        """The bytes of the object at ``s3://bucket/key``."""
+        match = S3_URI.fullmatch(uri)
+        if match is None:
+            raise BucketProblem(f"{uri!r} is not an S3 object URI (s3://bucket/key)")
+        try:
+            answer = self._client.get_object(Bucket=match["bucket"], Key=match["key"])
+        except ClientError as error:
+            code = str(error.response.get("Error", {}).get("Code", ""))
+            if code in ("NoSuchKey", "404", "NoSuchBucket"):
+                raise BucketProblem(f"{uri} does not exist: check the bucket and key") from None
+            raise
+        data: bytes = answer["Body"].read()
+        return data
 
     def delete_prefix(self, bucket: str, prefix: str) -> int:
         """Delete every object under ``prefix/``; returns how many there were."""

@@ -24,7 +24,7 @@ from training.aws.errors import MissingCredentials
 from training.aws.settings import AwsSettings
 from training.usage_plans import KeyCommand
 
-VERBS = ("train", "deploy", "delete", "status", "api-keys")
+VERBS = ("train", "deploy", "delete", "status", "api-keys", "import")
 
 
 def required_settings(command: str, args: argparse.Namespace) -> tuple[str, ...]:
@@ -73,6 +73,10 @@ def dispatch(command: str, args: argparse.Namespace, aws: Any) -> None:
         workflow.deploy(aws, args.models, write_chalice_config=args.write_chalice_config)
     elif command == "delete":
         workflow.delete(aws, args.models, everything=args.all, purge_data=args.purge_data)
+    elif command == "import":
+        workflow.import_artifact(
+            aws, args.endpoint_name, source=args.source, training_job=args.from_training_job
+        )
     else:
         workflow.status(aws, args.models)
 
@@ -127,3 +131,7 @@ def api_keys(args: argparse.Namespace, environ: Mapping[str, str]) -> None:
     """API Gateway keys and usage plans of a deployed stage: create, list, revoke."""
     KeyCommand.from_args(args)  # bad flags end here, before any AWS call
     run("api-keys", args, environ)
+
+def import_(args: argparse.Namespace, environ: Mapping[str, str]) -> None:
+    """A training job's artifact, or one in S3, put where the local endpoint serves it."""
+    run("import", args, environ)

@@ -442,3 +442,28 @@ def _table(
     widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
     for row in [header, *rows]:
         out("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip())
+
+
+def import_artifact(
+    aws: Aws, endpoint_name: str, source: str | None, training_job: str | None
+) -> None:
+    """Download an artifact (``s3://...`` or a training job's) and serve it locally."""
+    from training import model_artifacts
+
+    if (source is None) == (training_job is None):
+        raise InvalidSetting("give an s3:// SOURCE or --from-training-job NAME, not both")
+    if training_job is not None:
+        job = aws.sagemaker.training_job(training_job)
+        if job.status != "Completed" or not job.model_data:
+            raise NotTrained(
+                f"training job {training_job} is {job.status}, with no artifact to import"
+            )
+        source = job.model_data
+    assert source is not None
+    data = aws.storage.download(source)
+    features = model_artifacts.expected_features(endpoint_name, aws.settings.endpoint_names)
+    model = model_artifacts.install(data, source, endpoint_name, aws.settings.models_dir, features)
+    aws.out(
+        f"{endpoint_name}: imported {source}, a {model.predictor_type} with "
+        f"{model.n_features_in_} features; `make serve` serves it"
+    )

@@ -1,7 +1,9 @@
 """State of the emulator: which endpoints it hosts and the model loaded for each. No HTTP.
 
-An endpoint is a directory ``<models_dir>/<endpoint_name>/`` holding ``model.npz``. The
-directory is looked at on every request rather than once at start-up, so a model saved
+An endpoint is a directory ``<models_dir>/<endpoint_name>/`` holding a model file: a
+SageMaker artifact ``model.tar.gz`` (put there by ``python -m training import``), or else the
+local learner's ``model.npz``. The directory is looked at on every request rather than once
+at start-up, so a model saved
 while the emulator runs is served from the next request on, and a retrained one replaces
 the old one without a restart. The check is a single ``stat``: a model is reloaded only
 when the file's inode, mtime or size changed (``LinearLearner.save`` writes with
@@ -20,8 +22,12 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from training.emulator.artifacts import ARTIFACT_FILE
 from training.emulator.exceptions import EndpointNotFound, ModelLoadError
 from training.linear_learner.persistence import MODEL_FILE
+
+# In the order they are looked for: an imported artifact stands in for a local model.
+MODEL_FILES = (ARTIFACT_FILE, MODEL_FILE)
 
 MAX_NAME_LENGTH = 63
 # SageMaker's EndpointName pattern; it also keeps a name from escaping models_dir.
@@ -44,8 +50,22 @@ Loader = Callable[[Path], Model]
 Log = Callable[[str], object]
 
 
-def load_linear_learner(directory: Path) -> Model:
-    """The fitted ``LinearLearner`` saved in ``directory``."""
+def model_file(directory: Path) -> Path | None:
+    """The file an endpoint's directory serves, or None if it holds no model."""
+    for name in MODEL_FILES:
+        path = directory / name
+        if path.is_file():
+            return path
+    return None
+
+
+def load_model(directory: Path) -> Model:
+    """The model saved in ``directory``: its SageMaker artifact, or the local learner's file."""
+    path = model_file(directory)
+    if path is not None and path.name == ARTIFACT_FILE:
+        from training.emulator.artifacts import read_artifact
+
+        return read_artifact(path.read_bytes())
     # Imported here so the emulator can be imported (and tested with another loader)
     # without the learner's module.
     from training.linear_learner import LinearLearner
@@ -73,7 +93,7 @@ class ModelStore:
     """
 
     def __init__(
-        self, models_dir: Path, loader: Loader = load_linear_learner, log: Log | None = None
+        self, models_dir: Path, loader: Loader = load_model, log: Log | None = None
     ) -> None:
         self.models_dir = Path(models_dir)
         self._loader = loader
@@ -86,7 +106,7 @@ class ModelStore:
             entries = list(os.scandir(self.models_dir))
         except OSError:
             return []
-        return sorted(e.name for e in entries if os.path.isfile(Path(e.path, MODEL_FILE)))
+        return sorted(e.name for e in entries if model_file(Path(e.path)) is not None)
 
     def names(self) -> list[str]:
         """The endpoint names hosted right now, sorted."""
@@ -104,19 +124,20 @@ class ModelStore:
         """
         if not is_valid_endpoint_name(name):
             raise EndpointNotFound(name)
-        directory = self.models_dir / name
+        path = model_file(self.models_dir / name)
         try:
-            stat = os.stat(directory / MODEL_FILE)
+            stat = os.stat(path or self.models_dir / name / MODEL_FILE)
         except OSError:
             self._loaded.pop(name, None)
             raise EndpointNotFound(name) from None
+        path = path or self.models_dir / name / MODEL_FILE
         signature = (stat.st_ino, stat.st_mtime_ns, stat.st_size)
         loaded = self._loaded.get(name)
         if loaded is None or loaded.signature != signature:
             with self._lock:
                 loaded = self._loaded.get(name)
                 if loaded is None or loaded.signature != signature:
-                    loaded = self._load(name, directory, signature, replacing=loaded is not None)
+                    loaded = self._load(name, path, signature, replacing=loaded is not None)
                     self._loaded[name] = loaded
         if loaded.model is None:
             # Remembered per file version, so a broken file isn't re-read on every request.
@@ -124,13 +145,13 @@ class ModelStore:
         return loaded.model
 
     def _load(
-        self, name: str, directory: Path, signature: tuple[int, int, int], replacing: bool
+        self, name: str, path: Path, signature: tuple[int, int, int], replacing: bool
     ) -> _Loaded:
         try:
-            model = self._loader(directory)
+            model = self._loader(path.parent)
         except Exception as error:  # any failure of a user's model file is reported, not raised
             message = f"{type(error).__name__}: {error}"
-            self._say(f"endpoint {name}: cannot load {directory / MODEL_FILE} ({message})")
+            self._say(f"endpoint {name}: cannot load {path} ({message})")
             return _Loaded(model=None, signature=signature, error=message)
         verb = "reloaded" if replacing else "loaded"
         self._say(

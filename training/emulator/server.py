@@ -17,7 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from types import TracebackType
 
-from training.emulator.endpoints import Loader, Log, ModelStore, load_linear_learner
+from training.emulator.endpoints import Loader, Log, ModelStore, load_model
 from training.emulator.exceptions import DEFAULT_REGION
 from training.emulator.protocol import HttpProtocol
 from training.emulator.responses import Application
@@ -61,7 +61,7 @@ class Emulator:
         *,
         default_endpoint: str | None = None,
         region: str = DEFAULT_REGION,
-        loader: Loader = load_linear_learner,
+        loader: Loader = load_model,
     ) -> None:
         self.models_dir = Path(models_dir)
         self._log = log

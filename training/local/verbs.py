@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Mapping
+from pathlib import Path
 
 from training.errors import UsageError
 from training.local import access, supervision, workflow
 from training.local.settings import LocalSettings
 from training.usage_plans import KeyCommand
 
-VERBS = ("train", "serve", "status", "delete", "evaluate", "api-keys")
+VERBS = ("train", "serve", "status", "delete", "evaluate", "api-keys", "import", "export")
 
 
 def train(args: argparse.Namespace, environ: Mapping[str, str]) -> None:
@@ -60,3 +61,22 @@ def api_keys(args: argparse.Namespace, environ: Mapping[str, str]) -> None:
         access.revoke(settings, command.name)
     else:
         access.list_keys(settings)
+
+def import_(args: argparse.Namespace, environ: Mapping[str, str]) -> None:
+    """An artifact file put where the local endpoint serves it as ``args.endpoint_name``."""
+    if args.from_training_job or (args.source or "").startswith("s3://"):
+        raise UsageError("an artifact in S3 or a training job's is read from AWS: add --target aws")
+    if args.source is None:
+        raise UsageError(
+            "import needs a SOURCE: a model.tar.gz path, s3://..., or --from-training-job"
+        )
+    workflow.import_artifact(
+        args.endpoint_name, Path(args.source), LocalSettings.from_environ(environ)
+    )
+
+
+def export(args: argparse.Namespace, environ: Mapping[str, str]) -> None:
+    """A local model written as Linear Learner's ``model.tar.gz``."""
+    workflow.export_artifact(
+        args.model, Path(args.output), LocalSettings.from_environ(environ), force=args.force
+    )

@@ -8,14 +8,18 @@ from __future__ import annotations
 import shutil
 import time
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 from training import datasets
+from training.emulator.artifacts import ARTIFACT_FILE
+from training.errors import LocalError
 from training.linear_learner.persistence import MODEL_FILE
 from training.local.settings import LocalSettings
 from training.recipes import HYPERPARAMETERS
 
 PROGRESS_LINES = 20
+Say = Callable[[str], None]
 
 
 def train_one(
@@ -78,9 +82,14 @@ def _short(value: Any) -> str:
 
 
 def is_current(settings: LocalSettings, model: str) -> bool:
-    """Whether a saved model exists and was trained with the recipe's hyperparameters."""
+    """Whether a saved model exists and was trained with the recipe's hyperparameters.
+
+    An imported artifact counts as current: the endpoint serves it instead of the local model.
+    """
     from training.linear_learner import LinearLearner
 
+    if has_imported_artifact(settings, model):
+        return True
     if not (settings.model_dir(model) / MODEL_FILE).exists():
         return False
     try:
@@ -89,6 +98,10 @@ def is_current(settings: LocalSettings, model: str) -> bool:
         return False
     wanted = LinearLearner(**HYPERPARAMETERS[model]).hyperparameters()
     return saved == wanted
+
+
+def has_imported_artifact(settings: LocalSettings, model: str) -> bool:
+    return (settings.model_dir(model) / ARTIFACT_FILE).exists()
 
 
 def train(
@@ -110,7 +123,10 @@ def status(
     """One line per model: where its local model is, and whether it matches the recipe."""
     for model in models:
         path = settings.model_dir(model) / MODEL_FILE
-        if not path.exists():
+        if has_imported_artifact(settings, model):
+            path = settings.model_dir(model) / ARTIFACT_FILE
+            state = "serves an imported SageMaker artifact"
+        elif not path.exists():
             state = "not trained (python -m training train " + model + ")"
         elif is_current(settings, model):
             state = "trained, current"
@@ -130,3 +146,42 @@ def delete(
             say(f"{model}: deleted {directory}")
         else:
             say(f"{model}: nothing to delete at {directory}")
+
+
+def import_artifact(
+    endpoint_name: str, source: Path, settings: LocalSettings, say: Say = print
+) -> None:
+    """Check the artifact at ``source`` and serve it as ``endpoint_name`` from the next request."""
+    from training import model_artifacts
+
+    try:
+        data = source.read_bytes()
+    except OSError as error:
+        raise LocalError(f"can't read {source}: {error.strerror}") from None
+    features = model_artifacts.expected_features(endpoint_name, settings.endpoint_names)
+    model = model_artifacts.install(data, str(source), endpoint_name, settings.models_dir, features)
+    say(
+        f"{endpoint_name}: imported {source}, a {model.predictor_type} with "
+        f"{model.n_features_in_} features; the local endpoint serves it from the next request"
+    )
+
+
+def export_artifact(
+    model: str, output: Path, settings: LocalSettings, force: bool = False, say: Say = print
+) -> None:
+    """Write the local model of ``model`` as a SageMaker ``model.tar.gz`` at ``output``."""
+    from training import model_artifacts
+    from training.linear_learner import LinearLearner
+
+    directory = settings.model_dir(model)
+    if not (directory / MODEL_FILE).exists():
+        raise LocalError(
+            f"no local {model} model at {directory}: run `python -m training train {model}`"
+        )
+    if output.exists() and not force:
+        raise LocalError(f"{output} exists: pass --force to replace it")
+    try:
+        output.write_bytes(model_artifacts.export(LinearLearner.load(directory)))
+    except OSError as error:
+        raise LocalError(f"can't write {output}: {error.strerror}") from None
+    say(f"{model}: wrote {output} (Linear Learner's model.tar.gz layout)")

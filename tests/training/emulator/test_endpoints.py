@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from training.emulator.endpoints import Model, ModelStore, load_linear_learner
+from training.emulator.endpoints import Model, ModelStore, load_model
 from training.emulator.exceptions import EndpointNotFound, ModelLoadError
 from training.linear_learner import LinearLearner
 
@@ -20,7 +20,7 @@ class CountingLoader:
 
     def __call__(self, directory: Path) -> Model:
         self.calls.append(directory.name)
-        return load_linear_learner(directory)
+        return load_model(directory)
 
 
 def test_a_model_is_loaded_once_while_its_file_is_unchanged(models_dir: Path) -> None:
