@@ -1,5 +1,6 @@
 """The API measured end to end on loopback: single-instance latency beside its floor, batch
-throughput, and a load run that checks every answer belongs to its own request."""
+throughput, the cost of ``?explain=true``, and a load run that checks every answer belongs to
+its own request."""
 
 from __future__ import annotations
 
@@ -15,8 +16,10 @@ import boto3
 import numpy as np
 
 from bench.stack import Stack
+from chalicelib import explain
 from chalicelib.catalog import CATALOG
-from chalicelib.endpoint import build_request
+from chalicelib.endpoint import build_request, csv_request
+from training import datasets
 from training.linear_learner import LinearLearner
 
 HOUSING = CATALOG["housing"]
@@ -37,9 +40,11 @@ def expected_score(learner: LinearLearner, instance: dict[str, Any]) -> float:
     return float(learner.predict(np.array([row]))[0])
 
 
-def _post(connection: http.client.HTTPConnection, body: bytes, key: str) -> tuple[int, bytes]:
+def _post(
+    connection: http.client.HTTPConnection, body: bytes, key: str, path: str = "/housing"
+) -> tuple[int, bytes]:
     headers = {"Content-Type": "application/json", "x-api-key": key}
-    connection.request("POST", "/housing", body, headers)
+    connection.request("POST", path, body, headers)
     response = connection.getresponse()
     return response.status, response.read()
 
@@ -58,11 +63,15 @@ def single_latency(stack: Stack, requests: int) -> dict[str, float]:
     return {"single_p50_ms": statistics.median(samples), "single_p99_ms": percentile(samples, 0.99)}
 
 
-def floor_latency(stack: Stack, requests: int) -> dict[str, float]:
-    """A direct boto3 invoke_endpoint on the same local endpoint: what the app can't beat."""
-    client = boto3.session.Session(
+def _runtime_client(stack: Stack) -> Any:
+    return boto3.session.Session(
         aws_access_key_id="local", aws_secret_access_key="local", region_name="us-east-1"
     ).client("sagemaker-runtime", endpoint_url=stack.emulator_url)
+
+
+def floor_latency(stack: Stack, requests: int) -> dict[str, float]:
+    """A direct boto3 invoke_endpoint on the same local endpoint: what the app can't beat."""
+    client = _runtime_client(stack)
     row = HOUSING.encode(HOUSING.instance_model.model_validate(HOUSING.example))
     request = build_request("housing", [row])
     for _ in range(50):
@@ -87,6 +96,54 @@ def batch_throughput(stack: Stack, requests: int, size: int = 1000) -> dict[str,
     return {
         "batch_rows_per_s": requests * size / elapsed,
         "batch_1000_api_ms": elapsed / requests * 1000,
+    }
+
+
+def explained_cost(stack: Stack, requests: int, size: int = 100) -> dict[str, float]:
+    """A request of ``size`` held-out instances with ``?explain=true`` beside the same request
+    without, per model, interleaved so drift on a shared machine hits both alike. Beside
+    them, the endpoint alone answering the explained request's rows over boto3: the explained
+    request sends up to k+1 rows per instance, and reading them is the endpoint's work."""
+    connection = http.client.HTTPConnection("127.0.0.1", stack.api_port)
+    client = _runtime_client(stack)
+    results: dict[str, float] = {}
+    for model in CATALOG:
+        calls = _explain_calls(connection, client, stack.api_key, model, size)
+        timings: dict[str, list[float]] = {name: [] for name in calls}
+        for round_ in range(5 + requests):
+            for name, call in calls.items():
+                started = time.perf_counter()
+                status = call()
+                if round_ >= 5:
+                    timings[name].append((time.perf_counter() - started) * 1000)
+                assert status == 200
+        plain, explained, endpoint = (statistics.median(timings[name]) for name in calls)
+        results[f"explain_{model}_plain_ms"] = plain
+        results[f"explain_{model}_ms"] = explained
+        results[f"explain_{model}_endpoint_ms"] = endpoint
+        results[f"explain_{model}_over_plain"] = explained / plain
+    results["explain_over_plain"] = max(results[f"explain_{m}_over_plain"] for m in CATALOG)
+    return results
+
+
+def _explain_calls(
+    connection: http.client.HTTPConnection, client: Any, key: str, model: str, size: int
+) -> dict[str, Any]:
+    spec = CATALOG[model]
+    instances = datasets.held_out_instances(model, size)
+    body = json.dumps({"instances": instances}).encode()
+    rows = [spec.encode(spec.instance_model.model_validate(i)) for i in instances]
+    invoke = csv_request(model, explain.rows_to_send(spec, rows).csv)
+
+    def endpoint() -> int:
+        response = client.invoke_endpoint(**invoke)
+        response["Body"].read()
+        return int(response["ResponseMetadata"]["HTTPStatusCode"])
+
+    return {
+        "plain": lambda: _post(connection, body, key, f"/{model}")[0],
+        "explained": lambda: _post(connection, body, key, f"/{model}?explain=true")[0],
+        "endpoint": endpoint,
     }
 
 
@@ -152,6 +209,7 @@ def run(stack: Stack, quick: bool = False) -> dict[str, float]:
     results.update(floor_latency(stack, 300 if quick else 2000))
     results["single_over_floor"] = results["single_p50_ms"] / results["floor_p50_ms"]
     results.update(batch_throughput(stack, 5 if quick else 30))
+    results.update(explained_cost(stack, 10 if quick else 100))
     results.update(load(stack, clients=16, seconds=5 if quick else 30, max_requests=200_000))
     return results
 

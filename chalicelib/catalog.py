@@ -7,17 +7,52 @@ the dataset's own column name as an alias (``TempAvgF``, ``RM``, ``Credit amount
 
 Ranges are physical plausibility limits, not the training data's extremes: a user may send
 a hotter day than Austin has seen, but not a humidity of 140 %.
+
+Each model also has a reference instance, the baseline its explanations measure against
+(``chalicelib/explain.py``): the training split's median of every number and its most
+frequent category (null included) of every category. The Lambda has no datasets, so the
+reference is written here as a literal, and a test checks it against the split
+(``training.datasets.reference``). A classifier's fields each carry a ``Phrase``, from
+which the explanation writes its reasons in plain words.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Annotated, Any, Literal, get_args
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 PredictorType = Literal["regressor", "binary_classifier"]
+
+
+@dataclass(frozen=True)
+class Phrase:
+    """How a reason names one field's value, as in "a duration of 48 months".
+
+    ``template`` holds the value in its ``{}``; ``values`` names the values that read
+    better in words than as themselves (``None``: "no checking account").
+    """
+
+    template: str
+    values: Mapping[Any, str] = field(default_factory=dict)
+
+    def name(self, value: Any) -> str:
+        """The value alone, as the sentence names it: "48", "renting", "5,951"."""
+        if value in self.values:
+            return self.values[value]
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            return str(value)
+        return f"{int(value):,}" if float(value).is_integer() else f"{value:,}"
+
+    def sentence(self, value: Any, reference: Any) -> str:
+        """The reason's sentence: "a duration of 48 months, against 18 for the reference"."""
+        return (
+            f"{self.template.format(self.name(value))}, "
+            f"against {self.name(reference)} for the reference"
+        )
 
 
 class Instance(BaseModel):
@@ -114,24 +149,64 @@ Purpose = Literal[
 class CreditInstance(Instance):
     """One loan applicant of the Statlog German Credit data."""
 
-    age: WholeNumber = Field(alias="Age", ge=18, le=120, description="Age, years")
-    sex: Sex = Field(alias="Sex")
-    job: WholeNumber = Field(
+    age: Annotated[WholeNumber, Phrase("an age of {} years")] = Field(
+        alias="Age", ge=18, le=120, description="Age, years"
+    )
+    sex: Annotated[Sex, Phrase("being {}")] = Field(alias="Sex")
+    job: Annotated[
+        WholeNumber,
+        Phrase(
+            "{}",
+            {
+                0: "an unskilled job as a non-resident",
+                1: "an unskilled job",
+                2: "a skilled job",
+                3: "a highly skilled job",
+            },
+        ),
+    ] = Field(
         alias="Job",
         ge=0,
         le=3,
         description="0 unskilled non-resident, 1 unskilled resident, 2 skilled, 3 highly skilled",
     )
-    housing: Housing = Field(alias="Housing")
-    saving_accounts: SavingAccount | None = Field(
-        alias="Saving accounts", description="null when the applicant has no savings account"
-    )
-    checking_account: CheckingAccount | None = Field(
+    housing: Annotated[
+        Housing, Phrase("{}", {"own": "owning a home", "rent": "renting", "free": "free housing"})
+    ] = Field(alias="Housing")
+    saving_accounts: Annotated[
+        SavingAccount | None,
+        Phrase(
+            "{}",
+            {
+                None: "no savings account",
+                "little": "little savings",
+                "moderate": "moderate savings",
+                "quite rich": "quite rich savings",
+                "rich": "rich savings",
+            },
+        ),
+    ] = Field(alias="Saving accounts", description="null when the applicant has no savings account")
+    checking_account: Annotated[
+        CheckingAccount | None,
+        Phrase(
+            "{}",
+            {
+                None: "no checking account",
+                "little": "little in a checking account",
+                "moderate": "a moderate checking account",
+                "rich": "a rich checking account",
+            },
+        ),
+    ] = Field(
         alias="Checking account", description="null when the applicant has no checking account"
     )
-    credit_amount: float = _number("Credit amount", 1, 1_000_000, "Amount asked for, DM")
-    duration: WholeNumber = Field(alias="Duration", ge=1, le=240, description="Duration, months")
-    purpose: Purpose = Field(alias="Purpose")
+    credit_amount: Annotated[float, Phrase("a credit amount of {} DM")] = _number(
+        "Credit amount", 1, 1_000_000, "Amount asked for, DM"
+    )
+    duration: Annotated[WholeNumber, Phrase("a duration of {} months")] = Field(
+        alias="Duration", ge=1, le=240, description="Duration, months"
+    )
+    purpose: Annotated[Purpose, Phrase("a loan for {}")] = Field(alias="Purpose")
 
 
 NO_ACCOUNT = "none"
@@ -172,9 +247,10 @@ def _credit_encoding() -> tuple[list[str], Callable[[BaseModel], list[float]]]:
     return columns, encode
 
 
-def _numeric_encoding(
+def numeric_encoding(
     instance_model: type[BaseModel],
 ) -> tuple[list[str], Callable[[BaseModel], list[float]]]:
+    """Each field one feature column, in declaration order, as the number it holds."""
     names = list(instance_model.model_fields)
 
     def encode(instance: BaseModel) -> list[float]:
@@ -198,12 +274,40 @@ class ModelSpec:
     feature_names: tuple[str, ...]
     encode_instance: Callable[[BaseModel], list[float]]
     example: Mapping[str, Any]
+    reference: Mapping[str, Any]
     class_labels: tuple[str, str] | None = None
 
     @property
     def endpoint_variable(self) -> str:
         """The environment variable naming this model's SageMaker endpoint."""
         return f"{self.name.upper()}_ENDPOINT_NAME"
+
+    @property
+    def field_names(self) -> tuple[str, ...]:
+        """The input fields, in declaration order (a one-hot group is one field)."""
+        return tuple(self.instance_model.model_fields)
+
+    @cached_property
+    def field_columns(self) -> dict[str, tuple[int, ...]]:
+        """The feature columns each input field becomes: one, or its one-hot group."""
+        return {
+            name: tuple(
+                index
+                for index, column in enumerate(self.feature_names)
+                if column.split("=", 1)[0] == name
+            )
+            for name in self.field_names
+        }
+
+    @cached_property
+    def reference_row(self) -> list[float]:
+        """The reference instance as a feature row."""
+        return self.encode(self.instance_model.model_validate(self.reference))
+
+    def phrase(self, field_name: str) -> Phrase | None:
+        """How reasons name this field's values, if the catalog says."""
+        metadata = self.instance_model.model_fields[field_name].metadata
+        return next((item for item in metadata if isinstance(item, Phrase)), None)
 
     def example_csv(self) -> str:
         """The example as a CSV body: a header row and one line."""
@@ -214,6 +318,11 @@ class ModelSpec:
         """One validated instance as a numeric row, in ``feature_names`` order."""
         return self.encode_instance(instance)
 
+    @property
+    def prediction_fields(self) -> tuple[str, ...]:
+        """The keys of the API's prediction objects (``to_prediction``), in their order."""
+        return ("score",) if self.class_labels is None else ("label", "predicted_label", "score")
+
     def to_prediction(self, record: Mapping[str, Any]) -> dict[str, Any]:
         """Linear Learner's prediction record as the API's prediction object."""
         score = float(record["score"])
@@ -223,7 +332,7 @@ class ModelSpec:
         return {"label": self.class_labels[predicted], "predicted_label": predicted, "score": score}
 
 
-def _spec(
+def model_spec(
     name: str,
     description: str,
     instance_model: type[Instance],
@@ -231,12 +340,20 @@ def _spec(
     target: str,
     encoding: tuple[list[str], Callable[[BaseModel], list[float]]],
     example: Mapping[str, Any],
+    reference: Mapping[str, Any],
     class_labels: tuple[str, str] | None = None,
 ) -> ModelSpec:
-    # An example that fails its own schema would be a broken promise in every doc showing it.
+    """One catalog entry: the model's schema, its encoding into feature columns and its example.
+
+    ``encoding`` is ``numeric_encoding(instance_model)`` for a model of numeric fields only,
+    the fields in their declared order; the credit model shows a one-hot encoding.
+    """
+    # An example or reference that fails its own schema would be a broken promise in every
+    # doc and explanation showing it.
     instance_model.model_validate(example)
+    instance_model.model_validate(reference)
     columns, encode = encoding
-    return ModelSpec(
+    spec = ModelSpec(
         name=name,
         description=description,
         instance_model=instance_model,
@@ -245,20 +362,26 @@ def _spec(
         feature_names=tuple(columns),
         encode_instance=encode,
         example=example,
+        reference=reference,
         class_labels=class_labels,
     )
+    # Reasons are written for classifiers; a field without words would leave one unwritten.
+    unphrased = [f for f in spec.field_names if class_labels and spec.phrase(f) is None]
+    if unphrased:
+        raise TypeError(f"{name}: fields without a Phrase: {', '.join(unphrased)}")
+    return spec
 
 
 CATALOG: dict[str, ModelSpec] = {
     spec.name: spec
     for spec in (
-        _spec(
+        model_spec(
             "rainfall",
             "Precipitation in Austin, Texas, in inches, from a day's weather observations.",
             RainfallInstance,
             "regressor",
             "PrecipitationSumInches",
-            _numeric_encoding(RainfallInstance),
+            numeric_encoding(RainfallInstance),
             # Austin, 2013-12-21: 0.46 inches of rain fell.
             example={
                 "temp_high_f": 74,
@@ -279,14 +402,33 @@ CATALOG: dict[str, ModelSpec] = {
                 "wind_avg_mph": 4,
                 "wind_gust_mph": 31,
             },  # fmt: skip
+            reference={
+                "temp_high_f": 83,
+                "temp_avg_f": 73,
+                "temp_low_f": 63,
+                "dew_point_high_f": 66,
+                "dew_point_avg_f": 61,
+                "dew_point_low_f": 56,
+                "humidity_high_percent": 90,
+                "humidity_avg_percent": 67,
+                "humidity_low_percent": 44,
+                "sea_level_pressure_high_inches": 30.07,
+                "sea_level_pressure_avg_inches": 30.0,
+                "visibility_high_miles": 10,
+                "visibility_avg_miles": 10,
+                "visibility_low_miles": 9,
+                "wind_high_mph": 13,
+                "wind_avg_mph": 5,
+                "wind_gust_mph": 21,
+            },  # fmt: skip
         ),
-        _spec(
+        model_spec(
             "housing",
             "Median value of owner-occupied homes in a Boston tract, in $1000s.",
             HousingInstance,
             "regressor",
             "MEDV",
-            _numeric_encoding(HousingInstance),
+            numeric_encoding(HousingInstance),
             # The first Boston tract: median value $24,000.
             example={
                 "crim": 0.00632,
@@ -303,8 +445,24 @@ CATALOG: dict[str, ModelSpec] = {
                 "b": 396.9,
                 "lstat": 4.98,
             },  # fmt: skip
+            # Even counts: a median is the mean of the two middle values (dis, b, lstat...).
+            reference={
+                "crim": 0.327625,
+                "zn": 0,
+                "indus": 9.9,
+                "chas": 0,
+                "nox": 0.541,
+                "rm": 6.241,
+                "age": 80.55,
+                "dis": 2.89545,
+                "rad": 5,
+                "tax": 345,
+                "ptratio": 19.1,
+                "b": 391.285,
+                "lstat": 11.365,
+            },  # fmt: skip
         ),
-        _spec(
+        model_spec(
             "credit",
             "Credit risk of a loan applicant: the probability of 'bad' risk and its label.",
             CreditInstance,
@@ -322,6 +480,18 @@ CATALOG: dict[str, ModelSpec] = {
                 "credit_amount": 5951,
                 "duration": 48,
                 "purpose": "radio/TV",
+            },  # fmt: skip
+            # Most applicants of the training split have no checking account: null is the mode.
+            reference={
+                "age": 33,
+                "sex": "male",
+                "job": 2,
+                "housing": "own",
+                "saving_accounts": "little",
+                "checking_account": None,
+                "credit_amount": 2290,
+                "duration": 18,
+                "purpose": "car",
             },  # fmt: skip
             # Index is Linear Learner's predicted_label: 1, the positive class, is bad risk.
             class_labels=("good", "bad"),

@@ -2,7 +2,8 @@
 
 Lookup order, for every setting: the mapping passed to ``Settings.from_environ`` (the process
 environment in the app; a plain dict in tests), then the safe local default below. On AWS the
-Chalice stage's ``environment_variables`` in ``.chalice/config.json`` set them.
+Chalice stage's ``environment_variables`` in ``.chalice/config.json`` set them. :func:`setting`
+reads that rule; the training side's settings use it too, with a command-line flag first.
 
 | variable | default | meaning |
 |---|---|---|
@@ -19,7 +20,7 @@ Chalice stage's ``environment_variables`` in ``.chalice/config.json`` set them.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TypeVar
 
@@ -32,14 +33,36 @@ class ConfigurationError(ValueError):
     """A setting holds a value that can't be used; the message names the variable."""
 
 
-def _read(environ: Mapping[str, str], name: str, default: T, parse: Callable[[str], T]) -> T:
-    raw = environ.get(name, "").strip()
-    if not raw:
-        return default
-    try:
-        return parse(raw)
-    except ValueError:
-        raise ConfigurationError(f"{name}={raw!r} is not a valid value") from None
+def setting(
+    environ: Mapping[str, str],
+    names: str | Sequence[str],
+    default: T,
+    parse: Callable[[str], T],
+    *,
+    flag: T | None = None,
+    expected: str = "a valid value",
+) -> T:
+    """One setting, by the lookup order of every side of the project (the API, and the
+    local and AWS targets of ``python -m training``, which import this):
+
+    1. ``flag``, a command-line value already parsed, when the caller has one (not None);
+    2. the first of the environment variables ``names`` set to a non-blank value in
+       ``environ``, read by ``parse``;
+    3. ``default``.
+
+    A value ``parse`` refuses (``ValueError``) raises ``ConfigurationError`` naming the
+    variable: ``MAX_INSTANCES='zero' is not a valid value`` (or ``is not {expected}``).
+    """
+    if flag is not None:
+        return flag
+    for name in (names,) if isinstance(names, str) else names:
+        raw = environ.get(name, "").strip()
+        if raw:
+            try:
+                return parse(raw)
+            except ValueError:
+                raise ConfigurationError(f"{name}={raw!r} is not {expected}") from None
+    return default
 
 
 def _positive(parse: Callable[[str], T]) -> Callable[[str], T]:
@@ -55,7 +78,7 @@ def _positive(parse: Callable[[str], T]) -> Callable[[str], T]:
 def endpoint_names(environ: Mapping[str, str]) -> dict[str, str]:
     """The SageMaker endpoint behind each model (local tools serve models by these names)."""
     return {
-        name: _read(environ, spec.endpoint_variable, name, str) for name, spec in CATALOG.items()
+        name: setting(environ, spec.endpoint_variable, name, str) for name, spec in CATALOG.items()
     }
 
 
@@ -83,27 +106,22 @@ class Settings:
         defaults = cls()
         return cls(
             endpoint_names=endpoint_names(environ),
-            runtime_url=_read(environ, "AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME", None, str),
-            region=_read(
-                environ,
-                "AWS_REGION",
-                _read(environ, "AWS_DEFAULT_REGION", defaults.region, str),
-                str,
-            ),
-            max_instances=_read(environ, "MAX_INSTANCES", defaults.max_instances, _positive(int)),
-            max_body_bytes=_read(
+            runtime_url=setting(environ, "AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME", None, str),
+            region=setting(environ, ("AWS_REGION", "AWS_DEFAULT_REGION"), defaults.region, str),
+            max_instances=setting(environ, "MAX_INSTANCES", defaults.max_instances, _positive(int)),
+            max_body_bytes=setting(
                 environ, "MAX_BODY_BYTES", defaults.max_body_bytes, _positive(int)
             ),
-            connect_timeout=_read(
+            connect_timeout=setting(
                 environ, "SAGEMAKER_CONNECT_TIMEOUT", defaults.connect_timeout, _positive(float)
             ),
-            read_timeout=_read(
+            read_timeout=setting(
                 environ, "SAGEMAKER_READ_TIMEOUT", defaults.read_timeout, _positive(float)
             ),
-            max_attempts=_read(
+            max_attempts=setting(
                 environ, "SAGEMAKER_MAX_ATTEMPTS", defaults.max_attempts, _positive(int)
             ),
-            cors_allow_origins=_read(
+            cors_allow_origins=setting(
                 environ,
                 "CORS_ALLOW_ORIGINS",
                 defaults.cors_allow_origins,

@@ -42,11 +42,16 @@ def format_rows(rows: Sequence[Sequence[float]]) -> bytes:
 
 def build_request(endpoint_name: str, rows: Sequence[Sequence[float]]) -> dict[str, Any]:
     """The keyword arguments of ``invoke_endpoint`` for these rows."""
+    return csv_request(endpoint_name, format_rows(rows))
+
+
+def csv_request(endpoint_name: str, body: bytes) -> dict[str, Any]:
+    """The keyword arguments of ``invoke_endpoint`` for rows already in Linear Learner's CSV."""
     return {
         "EndpointName": endpoint_name,
         "ContentType": CONTENT_TYPE,
         "Accept": ACCEPT,
-        "Body": format_rows(rows),
+        "Body": body,
     }
 
 
@@ -65,7 +70,7 @@ def parse_predictions(endpoint_name: str, body: bytes, expected: int) -> list[di
     if len(predictions) != expected:
         raise ModelFailed(
             f"The endpoint {endpoint_name!r} answered {len(predictions)} predictions "
-            f"for {expected} instances."
+            f"for the {expected} rows it was sent."
         )
     return predictions
 
@@ -158,11 +163,15 @@ class SageMakerEndpoints:
 
     def predict(self, endpoint_name: str, rows: Sequence[Sequence[float]]) -> list[dict[str, Any]]:
         """Linear Learner's prediction records for feature rows, in order."""
+        return self.predict_csv(endpoint_name, format_rows(rows), len(rows))
+
+    def predict_csv(self, endpoint_name: str, csv: bytes, rows: int) -> list[dict[str, Any]]:
+        """Linear Learner's prediction records for ``rows`` rows already formatted as CSV."""
         try:
-            response = self.client.invoke_endpoint(**build_request(endpoint_name, rows))
+            response = self.client.invoke_endpoint(**csv_request(endpoint_name, csv))
             body = response["Body"].read()
         except Exception as error:  # noqa: BLE001 - translate_error re-raises what it doesn't know
             translated = translate_error(endpoint_name, error)
             logger.warning("invoke_endpoint %s failed: %r", endpoint_name, error)
             raise translated from error
-        return parse_predictions(endpoint_name, body, expected=len(rows))
+        return parse_predictions(endpoint_name, body, expected=rows)

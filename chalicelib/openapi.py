@@ -7,9 +7,9 @@ the documentation can't drift from what the API accepts.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from functools import cache
 from typing import Any
 
+from chalicelib import explain
 from chalicelib.catalog import CATALOG, ModelSpec
 from chalicelib.errors import (
     ApiError,
@@ -50,6 +50,7 @@ def describe_model(spec: ModelSpec, endpoint_name: str, max_instances: int) -> d
         "endpoint_name": endpoint_name,
         "max_instances": max_instances,
         "example": dict(spec.example),
+        "reference": dict(spec.reference),
         "fields": [
             _field_summary(name, schema["properties"][name], fields[name].alias) for name in fields
         ],
@@ -99,11 +100,75 @@ _ERROR_SCHEMA = {
 }
 
 
+def _explanation_name(spec: ModelSpec) -> str:
+    return spec.instance_model.__name__.removesuffix("Instance") + "Explanation"
+
+
+def _explanation_schema(spec: ModelSpec) -> dict[str, Any]:
+    numbers = {name: {"type": "number"} for name in spec.field_names}
+    margin = "the score" if spec.class_labels is None else "the log-odds of the score"
+    properties: dict[str, Any] = {
+        "scale": {
+            "type": "string",
+            "const": explain.scale(spec),
+            "description": f"What the contributions add up on: {margin}.",
+        },
+        "reference_score": {
+            "type": "number",
+            "description": "The score of the reference instance (GET /models lists it).",
+        },
+        "contributions": {
+            "type": "object",
+            "description": (
+                "Each input field's contribution to the margin against the reference: "
+                "w·(x - r) over the field's columns (a one-hot group is one field). They sum "
+                "to the instance's margin minus the reference's"
+                + (
+                    "."
+                    if spec.class_labels is None
+                    else f", the margin being logit(score) with the score clipped to "
+                    f"[{explain.SCORE_CLIP:g}, 1 - {explain.SCORE_CLIP:g}]."
+                )
+            ),
+            "required": list(numbers),
+            "additionalProperties": False,
+            "properties": numbers,
+        },
+    }
+    if spec.class_labels is not None:
+        properties["reasons"] = {
+            "type": "array",
+            "maxItems": explain.MAX_REASONS,
+            "description": (
+                f"The fields that pushed most towards '{spec.class_labels[1]}', strongest "
+                f"first: at most {explain.MAX_REASONS}, only those with a positive contribution."
+            ),
+            "items": {
+                "type": "object",
+                "required": ["field", "contribution", "sentence"],
+                "properties": {
+                    "field": {"type": "string", "enum": list(spec.field_names)},
+                    "contribution": {"type": "number", "exclusiveMinimum": 0},
+                    "sentence": {
+                        "type": "string",
+                        "examples": ["a duration of 48 months, against 18 for the reference"],
+                    },
+                },
+            },
+        }
+    return {"type": "object", "required": list(properties), "properties": properties}
+
+
 def _prediction_schema(spec: ModelSpec) -> dict[str, Any]:
     properties: dict[str, Any] = {"score": {"type": "number"}}
     if spec.class_labels is not None:
         properties["predicted_label"] = {"type": "integer", "enum": [0, 1]}
         properties["label"] = {"type": "string", "enum": list(spec.class_labels)}
+    required = list(properties)
+    properties["explanation"] = {
+        "$ref": _REF.format(model=_explanation_name(spec)),
+        "description": f"Only with ?{explain.PARAMETER}=true.",
+    }
     return {
         "type": "object",
         "required": ["model", "predictions"],
@@ -111,9 +176,24 @@ def _prediction_schema(spec: ModelSpec) -> dict[str, Any]:
             "model": {"type": "string", "const": spec.name},
             "predictions": {
                 "type": "array",
-                "items": {"type": "object", "required": list(properties), "properties": properties},
+                "items": {"type": "object", "required": required, "properties": properties},
             },
         },
+    }
+
+
+def _explain_parameter() -> dict[str, Any]:
+    return {
+        "name": explain.PARAMETER,
+        "in": "query",
+        "required": False,
+        "description": (
+            "true adds an explanation to each prediction: every input field's exact "
+            "contribution against the model's reference instance, from the same single "
+            f"endpoint call. At most {explain.MAX_INSTANCES} instances; more is a 413. Any "
+            "value but true or false is a 400."
+        ),
+        "schema": {"type": "string", "enum": list(explain.VALUES), "default": "false"},
     }
 
 
@@ -123,6 +203,7 @@ def _operation(spec: ModelSpec, max_instances: int) -> dict[str, Any]:
     return {
         "summary": spec.description,
         "operationId": f"predict_{spec.name}",
+        "parameters": [_explain_parameter()],
         "requestBody": {
             "required": True,
             "content": {
@@ -176,22 +257,27 @@ def _operation(spec: ModelSpec, max_instances: int) -> dict[str, Any]:
     }
 
 
-@cache
-def openapi_document(max_instances: int) -> dict[str, Any]:
+def openapi_document(
+    max_instances: int, catalog: Mapping[str, ModelSpec] = CATALOG
+) -> dict[str, Any]:
     """The OpenAPI 3.1 description of every route (JSON Schema 2020-12, as pydantic emits)."""
     schemas: dict[str, Any] = {"Error": _ERROR_SCHEMA}
     paths: dict[str, Any] = {}
-    for spec in CATALOG.values():
+    for spec in catalog.values():
         schemas[spec.instance_model.__name__] = spec.instance_model.model_json_schema(
             by_alias=False, ref_template=_REF
         )
+        schemas[_explanation_name(spec)] = _explanation_schema(spec)
         paths[f"/{spec.name}"] = {"post": _operation(spec, max_instances)}
     json_ok = {"description": "OK", "content": {"application/json": {"schema": {"type": "object"}}}}
     paths["/health"] = {
         "get": {"summary": "Liveness; calls no endpoint.", "responses": {"200": json_ok}}
     }
     paths["/models"] = {
-        "get": {"summary": "The models and their fields.", "responses": {"200": json_ok}}
+        "get": {
+            "summary": "The models: their fields, example and reference instances, endpoints.",
+            "responses": {"200": json_ok},
+        }
     }
     paths["/openapi.json"] = {"get": {"summary": "This document.", "responses": {"200": json_ok}}}
     return {

@@ -18,19 +18,13 @@ from pydantic import TypeAdapter, ValidationError
 
 from chalicelib.catalog import Instance, ModelSpec
 from chalicelib.errors import InvalidRequest, PayloadTooLarge, UnsupportedMediaType
+from chalicelib.media_types import media_type
 
 JSON_TYPES = ("application/json",)
 CSV_TYPES = ("text/csv",)
 CSV_NULLS = ("", "NA", "null")
 MAX_DETAILS = 100
 _SHAPE_HINT = 'send one instance as a JSON object, or a batch as {"instances": [{...}, ...]}'
-
-
-def media_type(content_type: str | None) -> str:
-    """The bare, lower-case media type of a Content-Type header (JSON when absent)."""
-    if not content_type or not content_type.strip():
-        return "application/json"
-    return content_type.split(";", 1)[0].strip().lower()
 
 
 def parse_instances(
@@ -49,7 +43,7 @@ def parse_instances(
         raise PayloadTooLarge(
             f"The body is {len(body)} bytes; at most {max_body_bytes} bytes are accepted."
         )
-    kind = media_type(content_type)
+    kind = media_type(content_type, default=JSON_TYPES[0])  # JSON when absent
     if kind in JSON_TYPES:
         raw, strict = _json_instances(body), True
     elif kind in CSV_TYPES:
@@ -134,26 +128,28 @@ def _csv_instances(body: bytes) -> list[dict[str, Any]]:
                 f"CSV row {index + 1} has {len(row)} values; the header names {len(header)}.",
                 details=[{"instance": index, "message": "wrong number of values"}],
             )
-        instances.append({name: _csv_cell(cell) for name, cell in zip(header, row, strict=True)})
+        instances.append({name: csv_cell(cell) for name, cell in zip(header, row, strict=True)})
     return instances
 
 
-def _csv_cell(cell: str) -> str | None:
+def csv_cell(cell: str) -> str | None:
+    """A CSV cell as validation reads it: stripped, and null when empty or ``NA``."""
     # An empty cell is null, and so is the datasets' own "NA" for "no account".
     text = cell.strip()
     return None if text in CSV_NULLS else text
 
 
 @cache
-def _batch_validator(instance_model: type[Instance]) -> TypeAdapter[list[Instance]]:
+def batch_validator(instance_model: type[Instance]) -> TypeAdapter[list[Instance]]:
+    """Validates a list of raw instances in one call (built once per model)."""
     return TypeAdapter(list[instance_model])  # type: ignore[valid-type]
 
 
 def _validate(spec: ModelSpec, raw: list[Any], strict: bool) -> list[Instance]:
     try:
-        return _batch_validator(spec.instance_model).validate_python(raw, strict=strict)
+        return batch_validator(spec.instance_model).validate_python(raw, strict=strict)
     except ValidationError as error:
-        details = _details(error, spec)
+        details = error_details(error, spec)
     count = len(details)
     more = f" The first {MAX_DETAILS} are listed." if count > MAX_DETAILS else ""
     raise InvalidRequest(
@@ -162,7 +158,8 @@ def _validate(spec: ModelSpec, raw: list[Any], strict: bool) -> list[Instance]:
     )
 
 
-def _details(error: ValidationError, spec: ModelSpec) -> list[dict[str, Any]]:
+def error_details(error: ValidationError, spec: ModelSpec) -> list[dict[str, Any]]:
+    """A batch's validation errors as the API reports them: instance, snake_case field, message."""
     names_by_alias = {
         field.alias or name: name for name, field in spec.instance_model.model_fields.items()
     }

@@ -1,4 +1,4 @@
-"""A request's journey, from body to predictions: validate, encode, invoke, map.
+"""A request's journey, from body to predictions: validate, encode, invoke, map (and explain).
 
 ``app.py`` hands each route's body here and returns what comes back; this is the recipe a
 newcomer reads to see where a request goes.
@@ -9,7 +9,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from chalicelib.catalog import CATALOG
+from chalicelib import explain as explanations
+from chalicelib.catalog import ModelSpec
 from chalicelib.config import Settings
 from chalicelib.endpoint import SageMakerEndpoints, create_runtime_client
 from chalicelib.errors import ModelFailed
@@ -17,7 +18,7 @@ from chalicelib.payloads import parse_instances
 
 
 class PredictionService:
-    """Answers prediction requests for the catalog's models.
+    """Answers prediction requests for any model of a catalog; ``app.py`` says which.
 
     No I/O happens at construction: the SageMaker Runtime client is made on the first call.
     """
@@ -33,9 +34,12 @@ class PredictionService:
     def endpoint_name(self, model: str) -> str:
         return self.settings.endpoint_names[model]
 
-    def predict(self, model: str, body: bytes, content_type: str | None) -> dict[str, Any]:
-        """The response body for one prediction request to ``model``."""
-        spec = CATALOG[model]
+    def predict(
+        self, spec: ModelSpec, body: bytes, content_type: str | None, explain: bool = False
+    ) -> dict[str, Any]:
+        """The response body for one prediction request to the model ``spec`` describes; with
+        ``explain``, each prediction carries its explanation (``chalicelib/explain.py``)."""
+        model = spec.name
         instances = parse_instances(
             spec,
             body,
@@ -43,14 +47,34 @@ class PredictionService:
             max_instances=self.settings.max_instances,
             max_body_bytes=self.settings.max_body_bytes,
         )
+        if explain:
+            explanations.check_count(len(instances))
         rows = [spec.encode(instance) for instance in instances]
         endpoint_name = self.endpoint_name(model)
-        records = self.endpoints.predict(endpoint_name, rows)
-        try:
-            predictions = [spec.to_prediction(record) for record in records]
-        except (KeyError, TypeError, ValueError, IndexError):
-            raise ModelFailed(
-                f"The endpoint {endpoint_name!r} answered records that are not {spec.predictor_type} "
-                "predictions; is it serving the right model?"
-            ) from None
+        if explain:
+            sent = explanations.rows_to_send(spec, rows)
+            records = self.endpoints.predict_csv(endpoint_name, sent.csv, sent.count)
+            predictions = _mapped(
+                spec,
+                endpoint_name,
+                lambda: explanations.explained_predictions(spec, instances, sent.plan, records),
+            )
+        else:
+            records = self.endpoints.predict(endpoint_name, rows)
+            predictions = _mapped(
+                spec, endpoint_name, lambda: [spec.to_prediction(record) for record in records]
+            )
         return {"model": model, "predictions": predictions}
+
+
+def _mapped(
+    spec: ModelSpec, endpoint_name: str, mapping: Callable[[], list[dict[str, Any]]]
+) -> list[dict[str, Any]]:
+    """The endpoint's records as the API's predictions; ``ModelFailed`` if they aren't ones."""
+    try:
+        return mapping()
+    except (KeyError, TypeError, ValueError, IndexError):
+        raise ModelFailed(
+            f"The endpoint {endpoint_name!r} answered records that are not {spec.predictor_type} "
+            "predictions; is it serving the right model?"
+        ) from None

@@ -10,6 +10,7 @@ import pytest
 from chalice.test import Client
 
 import app as app_module
+from chalicelib.catalog import CATALOG
 from chalicelib.config import Settings
 from chalicelib.endpoint import create_runtime_client
 from training.local.settings import LocalSettings
@@ -28,11 +29,9 @@ test_session.__test__ = False  # type: ignore[attr-defined]
 
 @pytest.fixture(scope="session")
 def models_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The three models, trained with the project's recipes into a temporary folder."""
+    """The catalog's models, trained with the project's recipes into a temporary folder."""
     directory = tmp_path_factory.mktemp("models")
-    train(
-        ["rainfall", "housing", "credit"], LocalSettings(models_dir=directory), only_missing=False
-    )
+    train(list(CATALOG), LocalSettings(models_dir=directory), only_missing=False)
     return directory
 
 

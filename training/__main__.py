@@ -4,4 +4,7 @@ import sys
 
 from training.cli import main
 
-sys.exit(main())
+# Guarded: a child process a command spawns (the local endpoint of ``transform``) imports
+# this module again, and must not run the command a second time.
+if __name__ == "__main__":
+    sys.exit(main())

@@ -14,19 +14,24 @@ import keyword
 import os
 import sys
 from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
 from types import ModuleType
 
 from chalicelib.catalog import CATALOG
 from training.aws import verbs as aws_verbs
 from training.aws.settings import SERVERLESS_MEMORY_MB
+from training.batch.request import DEFAULT_PAYLOAD_MB, MAX_PAYLOAD_MB, REJECTED_SUFFIX
 from training.errors import TrainingError, UsageError
 from training.local import verbs as local_verbs
+from training.recipes import RECIPE_CHOICES
+from training.tuning import DEFAULT_MAX_JOBS, STRATEGIES
 from training.usage_plans import ACTIONS, DEFAULT_KEY_NAME, UsagePlan
 
 TARGETS: dict[str, ModuleType] = {"local": local_verbs, "aws": aws_verbs}
 
 HELP = {
     "train": "train models",
+    "tune": "search hyperparameters (Optuna locally, a SageMaker tuning job on AWS)",
     "evaluate": "test-split metrics beside scikit-learn",
     "serve": "run the local SageMaker endpoint (and with --api the API)",
     "deploy": "deploy endpoints",
@@ -35,9 +40,11 @@ HELP = {
     "api-keys": "create, list or revoke API keys: the local server's, or a deployed stage's",
     "import": "serve a SageMaker model.tar.gz on the local endpoint",
     "export": "write a local model as a SageMaker model.tar.gz",
+    "transform": "predict every row of a CSV or JSON Lines file (batch prediction)",
+    "explain": "why a model predicts what it does for one instance: a table and a waterfall PNG",
 }
 # Verbs whose positional arguments are not a list of models.
-OWN_POSITIONALS = ("serve", "api-keys", "import", "export")
+OWN_POSITIONALS = ("serve", "api-keys", "import", "export", "explain")
 
 
 def _models(parser: argparse.ArgumentParser) -> None:
@@ -55,16 +62,31 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
     for verb, help_text in HELP.items():
         command = commands.add_parser(verb, help=help_text)
-        if verb not in OWN_POSITIONALS:
+        if verb == "tune":
+            command.add_argument(
+                "models", nargs=1, choices=list(CATALOG), metavar="MODEL", help="model to tune"
+            )
+        elif verb == "transform":
+            _transform_arguments(command)
+        elif verb not in OWN_POSITIONALS:
             _models(command)
         if verb != "evaluate":
             command.add_argument(
                 "--target", choices=TARGETS, default="local", help="default: local"
             )
         _aws_arguments(command, verb)
-    commands.choices["train"].add_argument(
+    train = commands.choices["train"]
+    train.add_argument(
         "--if-missing", action="store_true", help="skip models that already have a current model"
     )
+    train.add_argument(
+        "--recipe",
+        choices=RECIPE_CHOICES,
+        default="tuned",
+        help="tuned: training/tuned/<model>.json when there is one (default); lesson: the "
+        "lessons' settings in training/recipes.py",
+    )
+    _tune_arguments(commands.choices["tune"])
     serve = commands.choices["serve"]
     serve.add_argument(
         "--api", action="store_true", help="also run the API (what `make serve` does)"
@@ -72,7 +94,40 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", help="interface for both servers (default 127.0.0.1)")
     _api_key_arguments(commands.choices["api-keys"])
     _artifact_arguments(commands.choices["import"], commands.choices["export"])
+    _explain_arguments(commands.choices["explain"])
     return parser
+
+
+def _tune_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--max-jobs", type=int, default=DEFAULT_MAX_JOBS, help=f"trials (default {DEFAULT_MAX_JOBS})"
+    )
+    parser.add_argument(
+        "--max-parallel-jobs",
+        type=int,
+        help="trials at once (default: locally one per core; on AWS 1, SageMaker's default)",
+    )
+    parser.add_argument(
+        "--objective",
+        help="SageMaker's metric name, e.g. validation:mse, validation:roc_auc_score "
+        "(default validation:objective_loss)",
+    )
+    parser.add_argument(
+        "--range",
+        action="append",
+        metavar="NAME=LOW:HIGH[:log]",
+        help="a hyperparameter to tune (repeatable; NAME=A,B for use_bias); replaces the "
+        "default ranges, Linear Learner's tunable hyperparameters with SageMaker's bounds",
+    )
+    parser.add_argument(
+        "--set",
+        action="append",
+        metavar="NAME=VALUE",
+        help="hold a hyperparameter at a value for every trial, over the lesson's recipe "
+        "(repeatable), e.g. --set loss=squared_loss",
+    )
+    parser.add_argument("--strategy", choices=STRATEGIES, default="bayesian", help="default: bayesian")
+    parser.add_argument("--seed", type=int, default=0, help="the sampler's seed (default 0)")
 
 
 def _api_key_arguments(parser: argparse.ArgumentParser) -> None:
@@ -114,6 +169,71 @@ def _artifact_arguments(import_: argparse.ArgumentParser, export: argparse.Argum
     export.add_argument("--force", action="store_true", help="replace OUT.tar.gz if it exists")
 
 
+def _transform_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "model", metavar="MODEL", help=f"the model to predict with: {', '.join(CATALOG)}"
+    )
+    parser.add_argument(
+        "input",
+        metavar="INPUT",
+        help="CSV with a header row naming the fields, or JSON Lines of instances; - for stdin",
+    )
+    parser.add_argument(
+        "--output",
+        metavar="OUT",
+        help="where the rows go with their predictions, in INPUT's format; - for stdout "
+        "(default: INPUT's name with .predictions before its extension; stdout for stdin)",
+    )
+    parser.add_argument("--force", action="store_true", help="replace OUT if it exists")
+    parser.add_argument(
+        "--on-error",
+        choices=("fail", "skip"),
+        default="fail",
+        help=f"a row that fails validation stops the run (fail, the default), or goes to "
+        f"OUT{REJECTED_SUFFIX} with its line number and problems (skip)",
+    )
+    parser.add_argument(
+        "--rejected", metavar="FILE", help=f"where skipped rows go (default OUT{REJECTED_SUFFIX})"
+    )
+    parser.add_argument(
+        "--skip-rows",
+        type=int,
+        default=0,
+        metavar="N",
+        help="pass over the first N data rows; with an existing OUT, add to it (resuming)",
+    )
+    parser.add_argument(
+        "--max-payload-mb",
+        type=int,
+        metavar="MB",
+        help=f"largest request to the model, 1-{MAX_PAYLOAD_MB} (default {DEFAULT_PAYLOAD_MB} on "
+        "AWS, as SageMaker; locally 1, at most 6)",
+    )
+    parser.add_argument(
+        "--concurrency",
+        type=int,
+        default=1,
+        metavar="N",
+        help="requests in flight at once (SageMaker's MaxConcurrentTransforms; default 1)",
+    )
+
+
+def _explain_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("model", choices=CATALOG, metavar="MODEL", help=", ".join(CATALOG))
+    parser.add_argument(
+        "instance",
+        type=Path,
+        metavar="INSTANCE",
+        help="a file holding one instance, as the API takes it: a JSON object, or CSV "
+        "with a header row (by the .csv suffix)",
+    )
+    parser.add_argument(
+        "--output",
+        type=Path,
+        help="where to write the waterfall PNG (default reports/MODEL_explanation.png)",
+    )
+
+
 def _aws_arguments(parser: argparse.ArgumentParser, command: str) -> None:
     """The AWS options of one verb, read by ``training/aws/settings.py``."""
     if command not in aws_verbs.VERBS:
@@ -123,29 +243,38 @@ def _aws_arguments(parser: argparse.ArgumentParser, command: str) -> None:
     )
     group.add_argument("--region", help="AWS region (env AWS_REGION / AWS_DEFAULT_REGION)")
     group.add_argument("--profile", help="AWS profile for credentials (env AWS_PROFILE)")
-    if command in ("train", "delete"):
+    if command in ("train", "tune", "delete", "transform"):
         group.add_argument(
             "--bucket", help="S3 bucket for data and artifacts (env SAGEMAKER_BUCKET)"
         )
         group.add_argument(
             "--prefix", help="S3 key prefix (env SAGEMAKER_PREFIX; default sagemaker-predictions)"
         )
-    if command in ("train", "deploy"):
+    if command in ("train", "tune", "deploy", "transform"):
         group.add_argument("--role-arn", help="IAM role SageMaker assumes (env SAGEMAKER_ROLE_ARN)")
         group.add_argument(
             "--timeout-minutes",
             type=float,
-            help="give up waiting after this long (default 60 for train, 30 for deploy)",
+            help="give up waiting after this long (default 60 for train and transform, "
+            "240 for tune, 30 for deploy)",
         )
     if command in ("deploy", "delete", "api-keys"):
         serves = " whose keys these are" if command == "api-keys" else " the endpoints serve"
         group.add_argument("--stage", help=f"Chalice stage{serves} (default prod)")
-    if command == "train":
+    if command in ("train", "tune"):
         group.add_argument(
             "--training-instance-type", help="training instance (default ml.m5.large)"
         )
     if command == "deploy":
         _deploy_arguments(group)
+    if command == "transform":
+        group.add_argument(
+            "--instance-type",
+            help="transform instance (env SAGEMAKER_INSTANCE_TYPE; default ml.m5.large)",
+        )
+        group.add_argument(
+            "--instance-count", type=int, help="instances sharing the file (default 1)"
+        )
     if command == "delete":
         group.add_argument(
             "--all",
@@ -161,6 +290,11 @@ def _aws_arguments(parser: argparse.ArgumentParser, command: str) -> None:
 
 
 def _deploy_arguments(group: argparse._ArgumentGroup) -> None:
+    group.add_argument(
+        "--from-tuning",
+        action="store_true",
+        help="deploy the best training job of the model's last tuning job (tune --target aws)",
+    )
     group.add_argument("--instance-type", help="endpoint instance type (default ml.m5.large)")
     group.add_argument("--instance-count", type=int, help="endpoint instances (default 1)")
     group.add_argument(
@@ -203,6 +337,7 @@ def verb_for(command: str, target: str) -> Callable[[argparse.Namespace, Mapping
     raise UsageError(
         f"'{command}' has no {target} target; run it with --target {others[0]}"
         + ("; locally, 'serve' hosts the models" if command == "deploy" else "")
+        + ("; a deployed API explains with ?explain=true" if command == "explain" else "")
     )
 
 

@@ -1,4 +1,4 @@
-"""The three datasets: load, clean, encode with the catalog and split.
+"""The datasets: load, clean, encode with the catalog and split.
 
 Every row goes through the catalog's own pydantic model and encoder, the same code the API
 runs on a request, so training and serving can't disagree on a feature. The split is fixed
@@ -18,24 +18,19 @@ Cleaning rules:
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from chalicelib.catalog import CATALOG, ModelSpec
+from chalicelib.catalog import CATALOG, NO_ACCOUNT, ModelSpec
 
 DATA_DIR = Path(__file__).parent / "data"
 SPLIT_SEED = 20131221
 TRAIN_SHARE, VALIDATION_SHARE = 0.70, 0.15
 
-_FILES = {
-    "rainfall": "austin_weather.csv",
-    "housing": "boston_house_prices.csv",
-    "credit": "german_credit_data.csv",
-}
 
 
 @dataclass(frozen=True)
@@ -97,19 +92,48 @@ def _credit_rows(path: Path, spec: ModelSpec) -> Iterator[tuple[dict[str, Any], 
         yield instance, float(label)
 
 
-_READERS = {"rainfall": _rainfall_rows, "housing": _housing_rows, "credit": _credit_rows}
+Rows = Callable[[Path, ModelSpec], Iterator[tuple[dict[str, Any], float]]]
 
 
-def load(name: str, data_dir: Path = DATA_DIR) -> Dataset:
+@dataclass(frozen=True)
+class Source:
+    """Where one model's data is (a file in ``data_dir``) and how its rows are read.
+
+    ``rows`` yields each row as the raw instance (field or alias to text, as in a CSV
+    request) and its label: the target value, or the index of its class label.
+    """
+
+    file: str
+    rows: Rows
+
+
+SOURCES: dict[str, Source] = {
+    "rainfall": Source("austin_weather.csv", _rainfall_rows),
+    "housing": Source("boston_house_prices.csv", _housing_rows),
+    "credit": Source("german_credit_data.csv", _credit_rows),
+}
+
+
+def load(
+    name: str,
+    data_dir: Path = DATA_DIR,
+    *,
+    spec: ModelSpec | None = None,
+    source: Source | None = None,
+) -> Dataset:
     """Load, clean, encode and split one model's dataset.
+
+    ``spec`` and ``source`` default to the model's entries in ``CATALOG`` and ``SOURCES``;
+    a test passes its own model's.
 
     >>> load("housing").train.X.shape
     (354, 13)
     """
-    spec = CATALOG[name]
+    spec = CATALOG[name] if spec is None else spec
+    source = SOURCES[name] if source is None else source
     features: list[list[float]] = []
     labels: list[float] = []
-    for raw, label in _READERS[name](data_dir / _FILES[name], spec):
+    for raw, label in source.rows(data_dir / source.file, spec):
         # Lax mode: the CSV holds text, which pydantic turns into numbers exactly as it
         # does for a text/csv request to the API.
         instance = spec.instance_model.model_validate(raw)
@@ -130,6 +154,58 @@ def split(spec: ModelSpec, X: np.ndarray, y: np.ndarray, seed: int = SPLIT_SEED)
     return Dataset(spec=spec, train=train, validation=validation, test=test)
 
 
+def reference(name: str, data_dir: Path = DATA_DIR) -> dict[str, Any]:
+    """The reference instance the training split gives: each number's median, each
+    category's most frequent value (``None`` when "no account" is), ties to the first in
+    the catalog's order. ``CATALOG[name].reference`` must equal it (a test checks).
+
+    >>> reference("credit")["duration"], reference("credit")["checking_account"]
+    (18, None)
+    """
+    spec = CATALOG[name]
+    train = load(name, data_dir).train.X
+    found: dict[str, Any] = {}
+    for field, columns in spec.field_columns.items():
+        if len(columns) == 1 and spec.feature_names[columns[0]] == field:
+            # 12 significant digits keep every digit of the data (at most 7 in a mean of two
+            # middle values) and drop the float noise of that mean (2.8954500000000003).
+            median = float(f"{np.median(train[:, columns[0]]):.12g}")
+            found[field] = int(median) if median.is_integer() else median
+        else:
+            counts = train[:, list(columns)].sum(axis=0)
+            category = spec.feature_names[columns[int(np.argmax(counts))]].split("=", 1)[1]
+            found[field] = None if category == NO_ACCOUNT else category
+    return found
+
+
+def decode(name: str, row: Sequence[float]) -> dict[str, Any]:
+    """A feature row back as the instance a user would send (a one-hot group as its category).
+
+    >>> decode("credit", load("credit").test.X[0])["purpose"]
+    'radio/TV'
+    """
+    spec = CATALOG[name]
+    instance: dict[str, Any] = {}
+    for field, columns in spec.field_columns.items():
+        if len(columns) == 1 and spec.feature_names[columns[0]] == field:
+            instance[field] = float(row[columns[0]])
+            continue
+        hot = next(column for column in columns if row[column] == 1.0)
+        category = spec.feature_names[hot].split("=", 1)[1]
+        instance[field] = None if category == NO_ACCOUNT else category
+    return instance
+
+
+def held_out_instances(name: str, count: int, data_dir: Path = DATA_DIR) -> list[dict[str, Any]]:
+    """The first ``count`` held-out instances as a user would send them: the test split's,
+    then the validation split's (housing's test split has 76 rows)."""
+    data = load(name, data_dir)
+    rows = np.vstack([data.test.X, data.validation.X])
+    if count > len(rows):
+        raise ValueError(f"{name} holds out {len(rows)} rows, fewer than {count}")
+    return [decode(name, row) for row in rows[:count]]
+
+
 def names() -> list[str]:
     """The models there is data for, in catalog order."""
-    return [name for name in CATALOG if name in _FILES]
+    return [name for name in CATALOG if name in SOURCES]

@@ -38,11 +38,6 @@ def api_answer(api_url: str, model: str, instance: dict[str, Any], query: str = 
         return json.loads(response.read())
 
 
-def models(api_url: str) -> list[dict[str, Any]]:
-    with urllib.request.urlopen(f"{api_url}/models", timeout=30) as response:
-        return json.loads(response.read())["models"]
-
-
 def by_id(driver: Any, element_id: str) -> Any:
     return driver.find_element(By.ID, element_id)
 
@@ -102,12 +97,6 @@ def test_predicting_credit_shows_the_apis_score_and_label(page, api_url):
 
 
 def test_explaining_credit_draws_a_bar_and_a_table_row_per_field_and_the_reasons(page, api_url):
-    credit = next(model for model in models(api_url) if model["name"] == "credit")
-    if "reference" not in credit:
-        pytest.skip(
-            "explanations (?explain=true, issue 13) are not served yet: /models lists no "
-            "reference instance, so the page offers no Explain button"
-        )
     expected = api_answer(api_url, "credit", EXAMPLES["credit"], "?explain=true")
     explanation = expected["predictions"][0]["explanation"]
     choose_tab(page, "credit")
@@ -123,6 +112,24 @@ def test_explaining_credit_draws_a_bar_and_a_table_row_per_field_and_the_reasons
     assert len(rows) == len(explanation["contributions"])
     assert [reason.text for reason in reasons] == [r["sentence"] for r in explanation["reasons"]]
     screenshot(page, "credit-explained")
+
+
+def test_explaining_housing_draws_bars_either_side_of_zero_on_the_score_scale(page, api_url):
+    expected = api_answer(api_url, "housing", EXAMPLES["housing"], "?explain=true")
+    contributions = expected["predictions"][0]["explanation"]["contributions"]
+    choose_tab(page, "housing")
+
+    by_id(page, "housing-explain").click()
+    chart = visible(page, "housing-chart")
+    bars = page.find_elements(By.CSS_SELECTOR, "#housing-chart rect.bar")
+    zero = float(chart.find_element(By.TAG_NAME, "line").get_attribute("x1"))
+    right = {b.get_attribute("data-field") for b in bars if float(b.get_attribute("x")) >= zero}
+
+    assert right == {field for field, value in contributions.items() if value >= 0}
+    assert len(bars) == len(contributions) == len(EXAMPLES["housing"])
+    assert "raises the score" in chart.text
+    assert page.find_elements(By.ID, "housing-reasons") == []
+    screenshot(page, "housing-explained")
 
 
 def test_an_out_of_range_age_gets_the_apis_error_next_to_the_age_field(page):

@@ -2,7 +2,7 @@
 
 import pytest
 
-from chalicelib.config import ConfigurationError, Settings
+from chalicelib.config import ConfigurationError, Settings, setting
 
 
 def test_an_empty_environment_gives_the_local_defaults():
@@ -48,3 +48,18 @@ def test_an_unusable_value_names_its_variable(value):
     with pytest.raises(ConfigurationError) as caught:
         Settings.from_environ({"MAX_INSTANCES": value})
     assert "MAX_INSTANCES" in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("flag", "environ", "expected"),
+    [
+        (7, {"A": "1", "B": "2"}, 7),
+        (None, {"A": " ", "B": "2"}, 2),
+        (None, {"A": "1", "B": "2"}, 1),
+        (None, {}, 0),
+    ],
+)
+def test_a_setting_is_the_flag_then_the_first_variable_set_then_the_default(
+    flag, environ, expected
+):
+    assert setting(environ, ("A", "B"), 0, int, flag=flag) == expected

@@ -51,7 +51,7 @@ def test_an_unreadable_answer_is_a_model_error(body):
 def test_an_answer_with_the_wrong_count_is_a_model_error():
     with pytest.raises(Exception) as caught:
         parse_predictions("housing", b'{"predictions": [{"score": 1}]}', expected=2)
-    assert "1 predictions for 2 instances" in caught.value.message
+    assert "1 predictions for the 2 rows it was sent" in caught.value.message
 
 
 def stubbed_failure(code, status, message="failed", **extra):

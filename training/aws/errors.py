@@ -14,6 +14,7 @@ status 2, never a traceback. botocore's own exceptions are turned into an ``AwsE
     ├── NotTrained                  deploy without a recorded training job for the model
     ├── EndpointProblem             the endpoint is busy, failed, or can't change that way
     ├── TrainingFailed              the training job ended Failed or Stopped
+    ├── TransformFailed             a batch transform job failed, or its output doesn't fit the input
     ├── DeploymentFailed            the endpoint ended Failed, or an update rolled back
     ├── WaitTimedOut                a job or endpoint did not finish within --timeout-minutes
     ├── NotDeployed                 api-keys for a stage whose API `chalice deploy` never made
@@ -71,6 +72,10 @@ class EndpointProblem(AwsError):
 
 class TrainingFailed(AwsError):
     """Raised when a training job ends in Failed or Stopped."""
+
+
+class TransformFailed(AwsError):
+    """Raised when a batch transform job ends Failed or Stopped, or its output is not usable."""
 
 
 class DeploymentFailed(AwsError):

@@ -13,6 +13,8 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
+from chalicelib.catalog import CATALOG
+
 APP = "sagemaker-predictions"
 """The Chalice app's name (``.chalice/config.json``), prefix of every AWS resource name."""
 
@@ -24,7 +26,7 @@ VARIANT = "AllTraffic"
 _STAGE = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 # SageMaker names are at most 63 characters; the longest model name plus "-" and the
 # 15-character time stamp leave this much for the stage.
-_LONGEST_MODEL = len("rainfall")
+_LONGEST_MODEL = max(len(name) for name in CATALOG)
 MAX_STAGE_LENGTH = 63 - len(f"{APP}-{'x' * _LONGEST_MODEL}--") - len("20250101-120000")
 
 
@@ -49,6 +51,14 @@ def version_name(model: str, stage: str, moment: datetime) -> str:
 
 def training_job_name(model: str, moment: datetime) -> str:
     return f"{APP}-{model}-{_stamp(moment)}"
+
+
+def tuning_job_name(model: str, moment: datetime) -> str:
+    """A tuning job's name: at most 32 characters, so the project's prefix does not fit."""
+    return f"{model}-tune-{moment.strftime('%y%m%d-%H%M%S')}"
+def transform_job_name(model: str, moment: datetime) -> str:
+    """A batch transform job, and the SageMaker model made for it."""
+    return f"{APP}-{model}-transform-{_stamp(moment)}"
 
 
 def data_prefix(prefix: str, model: str) -> str:

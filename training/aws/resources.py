@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -48,6 +49,47 @@ class TrainingJob:
     model_data: str = ""
     image_uri: str = ""
     hyperparameters: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class TuningJob:
+    """A hyperparameter tuning job as ``DescribeHyperParameterTuningJob`` sees it."""
+
+    name: str
+    status: str
+    counts: dict[str, int] = field(default_factory=dict)
+    best_job: str = ""
+    best_value: float | None = None
+    failure_reason: str = ""
+
+    def progress(self) -> str:
+        """E.g. ``12 of 50 training jobs done, 2 running, best 17.31``."""
+        done = sum(self.counts.get(state, 0) for state in ("Completed", "Stopped", "Failed"))
+        text = f"{done} training jobs done, {self.counts.get('InProgress', 0)} running"
+        return text + (f", best {self.best_value:.5g}" if self.best_value is not None else "")
+
+
+@dataclass(frozen=True)
+class TuningTrainingJob:
+    """One training job a tuning job ran: when it ran, and the objective it reached."""
+
+    name: str
+    status: str
+    seconds: float
+    value: float | None
+    hyperparameters: dict[str, str]
+
+
+@dataclass(frozen=True)
+class TransformJob:
+    """A batch transform job as ``DescribeTransformJob`` sees it."""
+
+    name: str
+    status: str
+    failure_reason: str = ""
+    instance_type: str = ""
+    instance_count: int = 1
+    seconds: float | None = None  # from start to end, once it has ended
 
 
 @dataclass(frozen=True)
@@ -154,6 +196,47 @@ class SageMakerResources:
             hyperparameters=dict(found.get("HyperParameters", {})),
         )
 
+    def tuning_job(self, name: str) -> TuningJob:
+        found = self._client.describe_hyper_parameter_tuning_job(HyperParameterTuningJobName=name)
+        counters = found.get("TrainingJobStatusCounters", {})
+        best = found.get("BestTrainingJob") or {}
+        objective = best.get("FinalHyperParameterTuningJobObjectiveMetric") or {}
+        return TuningJob(
+            name=name,
+            status=found["HyperParameterTuningJobStatus"],
+            counts={
+                "Completed": counters.get("Completed", 0),
+                "InProgress": counters.get("InProgress", 0),
+                "Stopped": counters.get("Stopped", 0),
+                "Failed": counters.get("RetryableError", 0) + counters.get("NonRetryableError", 0),
+            },
+            best_job=best.get("TrainingJobName", ""),
+            best_value=objective.get("Value"),
+            failure_reason=found.get("FailureReason", ""),
+        )
+
+    def tuning_training_jobs(self, name: str, now: datetime) -> list[TuningTrainingJob]:
+        """Every training job of a tuning job, with how long each has run (so far)."""
+        jobs = []
+        pages = self._client.get_paginator(
+            "list_training_jobs_for_hyper_parameter_tuning_job"
+        ).paginate(HyperParameterTuningJobName=name)
+        for page in pages:
+            for summary in page.get("TrainingJobSummaries", []):
+                started = summary.get("TrainingStartTime")
+                ended = summary.get("TrainingEndTime") or now
+                objective = summary.get("FinalHyperParameterTuningJobObjectiveMetric") or {}
+                jobs.append(
+                    TuningTrainingJob(
+                        name=summary["TrainingJobName"],
+                        status=summary["TrainingJobStatus"],
+                        seconds=(ended - started).total_seconds() if started else 0.0,
+                        value=objective.get("Value"),
+                        hyperparameters=dict(summary.get("TunedHyperParameters", {})),
+                    )
+                )
+        return jobs
+
     def running_training_jobs(self) -> list[tuple[str, str, int]]:
         """The project's training jobs still running: name, instance type, count."""
         running = []
@@ -170,6 +253,32 @@ class SageMakerResources:
                 running.append(
                     (name, resources.get("InstanceType", ""), resources.get("InstanceCount", 1))
                 )
+        return running
+
+    def transform_job(self, name: str) -> TransformJob:
+        found = self._client.describe_transform_job(TransformJobName=name)
+        resources = found.get("TransformResources", {})
+        start, end = found.get("TransformStartTime"), found.get("TransformEndTime")
+        return TransformJob(
+            name=name,
+            status=found["TransformJobStatus"],
+            failure_reason=found.get("FailureReason", ""),
+            instance_type=resources.get("InstanceType", ""),
+            instance_count=resources.get("InstanceCount", 1),
+            seconds=(end - start).total_seconds() if start and end else None,
+        )
+
+    def running_transform_jobs(self) -> list[TransformJob]:
+        """The project's batch transform jobs still running."""
+        running = []
+        pages = self._client.get_paginator("list_transform_jobs").paginate(
+            NameContains=naming.APP, StatusEquals="InProgress"
+        )
+        for page in pages:
+            for summary in page.get("TransformJobSummaries", []):
+                job = self.transform_job(summary["TransformJobName"])
+                if job.status == "InProgress":
+                    running.append(job)
         return running
 
     def inventory(self) -> Inventory:

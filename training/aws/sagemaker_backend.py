@@ -7,51 +7,37 @@ and ``record_set``) stays local. What goes through the SDK:
   uploaded (``S3Uploader``);
 - a Linear Learner training job on the ``train``, ``validation`` and ``test`` channels
   (``LinearLearner.fit`` with ``RecordSet`` channels);
+- a hyperparameter tuning job over the same estimator (``HyperparameterTuner`` with
+  ``ContinuousParameter``, ``IntegerParameter`` and ``CategoricalParameter`` ranges, the
+  objective and its direction, early stopping ``Auto``);
 - a model (``LinearLearnerModel.create``), an endpoint configuration, and an endpoint
   created or moved to a new configuration (``Session.create_endpoint_config``,
-  ``create_endpoint``, ``update_endpoint``).
+  ``create_endpoint``, ``update_endpoint``);
+- a batch transform job over a CSV file in S3 (``Transformer.transform``).
 
 Nothing here waits: the SDK's own waiters poll without a time limit and print dots, so the
 caller polls with ``waiting.wait_until`` instead (a timeout, a progress line, a sleep seam for
 tests). Describing, listing, tagging and deleting are plain boto3, in ``resources.py``.
 
-Import side effects, both deliberate: the SDK's "v2 is on a path of deprecation" notice is
-silenced (the design pins v2 on purpose; the notice would otherwise print on every command),
-and its INFO lines about the SDK defaults file are quieted. Nothing else about logging or
-warnings is touched.
+The SDK is imported and called inside ``training.sagemaker_sdk.quiet()``, which says what
+that does to warnings and logging.
 """
 
 from __future__ import annotations
 
 import io
-import logging
-import warnings
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
 from training.aws.errors import InvalidSetting
 from training.aws.settings import Hosting, RealTime
+from training.sagemaker_sdk import quiet
+from training.tuning import Range, TuningPlan
 
-logging.getLogger("sagemaker.config").setLevel(logging.WARNING)
-logging.getLogger("sagemaker.deprecations").setLevel(logging.ERROR)
-
-
-@contextmanager
-def _v2_notice_silenced() -> Iterator[None]:
-    # The SDK warns (FutureWarning) on import and on the first estimator, model or predictor
-    # made; only that notice is ignored, and only around the SDK calls below.
-    with warnings.catch_warnings():
-        warnings.filterwarnings(
-            "ignore", category=FutureWarning, message=r".*SageMaker Python SDK v2"
-        )
-        yield
-
-
-with _v2_notice_silenced():
+with quiet():
     import sagemaker
     from sagemaker import image_uris
     from sagemaker.amazon.amazon_estimator import RecordSet
@@ -61,6 +47,13 @@ with _v2_notice_silenced():
     from sagemaker.inputs import TrainingInput
     from sagemaker.s3 import S3Uploader
     from sagemaker.serverless import ServerlessInferenceConfig
+    from sagemaker.transformer import Transformer
+    from sagemaker.tuner import (
+        CategoricalParameter,
+        ContinuousParameter,
+        HyperparameterTuner,
+        IntegerParameter,
+    )
 
 RECORDIO = "application/x-recordio-protobuf"
 RECORDS_OBJECT = "records.pbr"
@@ -91,6 +84,33 @@ class TrainingRequest:
     max_run_seconds: int = 3600
 
 
+@dataclass(frozen=True)
+class TuningRequest:
+    """One tuning job: the training jobs it runs (``training``) and what it searches (``plan``).
+
+    ``training.hyperparameters`` are the plan's fixed ones; ``training.job_name`` is the
+    tuning job's name (at most 32 characters).
+    """
+
+    training: TrainingRequest
+    plan: TuningPlan
+
+
+@dataclass(frozen=True)
+class TransformJobRequest:
+    """One batch transform job: a model, the S3 prefix of its CSV input, where output goes."""
+
+    job_name: str
+    model_name: str
+    instance_type: str
+    instance_count: int
+    input_uri: str
+    output_uri: str
+    max_payload_mb: int
+    max_concurrent_transforms: int
+    tags: list[dict[str, str]] = field(default_factory=list)
+
+
 class _RecordIOChannel(RecordSet):  # type: ignore[misc]
     """A ``RecordSet`` whose channel also declares its content type.
 
@@ -119,7 +139,7 @@ def encode_split(features: np.ndarray, labels: np.ndarray) -> bytes:
 def linear_learner_image(region: str) -> str:
     """The region's Linear Learner container image, as the SDK knows it."""
     try:
-        with _v2_notice_silenced():
+        with quiet():
             uri: str = image_uris.retrieve(
                 LinearLearner.repo_name, region, version=LinearLearner.repo_version
             )
@@ -129,6 +149,16 @@ def linear_learner_image(region: str) -> str:
             "where SageMaker runs (us-east-1, eu-west-1, ...)"
         ) from None
     return uri
+
+
+def _parameter(tuned: Range) -> Any:
+    """One range as the SDK's parameter class, with its scaling."""
+    if tuned.kind == "categorical":
+        return CategoricalParameter(list(tuned.values))
+    scaling = "Logarithmic" if tuned.log else "Linear"
+    if tuned.kind == "integer":
+        return IntegerParameter(int(tuned.low), int(tuned.high), scaling_type=scaling)
+    return ContinuousParameter(tuned.low, tuned.high, scaling_type=scaling)
 
 
 def _split_hyperparameters(hyperparameters: Mapping[str, Any]) -> tuple[dict[str, Any], int | None]:
@@ -185,8 +215,7 @@ class SageMakerBackend:
         )
         return Channel(channel_uri, num_records=len(labels), feature_dim=int(features.shape[1]))
 
-    def start_training(self, request: TrainingRequest) -> None:
-        """Create the training job and return at once; the caller waits for it."""
+    def _estimator_and_channels(self, request: TrainingRequest) -> tuple[Any, list[Any], int | None]:
         constructor, mini_batch_size = _split_hyperparameters(request.hyperparameters)
         records = [
             _RecordIOChannel(
@@ -201,30 +230,65 @@ class SageMakerBackend:
             )
             for name, channel in request.channels.items()
         ]
-        with _v2_notice_silenced():
-            estimator = LinearLearner(
-                role=request.role_arn,
-                instance_count=1,
-                instance_type=request.instance_type,
-                sagemaker_session=self.session,
-                output_path=request.output_path,
-                # Given no data location, the SDK looks up (and creates, if missing) its
-                # default bucket, sagemaker-<region>-<account>: a bucket nobody asked for.
-                data_location=request.data_location,
-                tags=request.tags,
-                max_run=request.max_run_seconds,
-                # No Debugger hook or profiler: they add rules (processing jobs) to every
-                # training job, which this small linear model does not need.
-                debugger_hook_config=False,
-                disable_profiler=True,
-                **constructor,
-            )
+        estimator = LinearLearner(
+            role=request.role_arn,
+            instance_count=1,
+            instance_type=request.instance_type,
+            sagemaker_session=self.session,
+            output_path=request.output_path,
+            # Given no data location, the SDK looks up (and creates, if missing) its
+            # default bucket, sagemaker-<region>-<account>: a bucket nobody asked for.
+            data_location=request.data_location,
+            tags=request.tags,
+            max_run=request.max_run_seconds,
+            # No Debugger hook or profiler: they add rules (processing jobs) to every
+            # training job, which this small linear model does not need.
+            debugger_hook_config=False,
+            disable_profiler=True,
+            **constructor,
+        )
+        return estimator, records, mini_batch_size
+
+    def start_training(self, request: TrainingRequest) -> None:
+        """Create the training job and return at once; the caller waits for it."""
+        with quiet():
+            estimator, records, mini_batch_size = self._estimator_and_channels(request)
             estimator.fit(
                 records,
                 mini_batch_size=mini_batch_size,
                 wait=False,
                 logs=False,
                 job_name=request.job_name,
+            )
+
+    def start_tuning(self, request: TuningRequest) -> None:
+        """Create the hyperparameter tuning job and return at once; the caller waits for it.
+
+        Linear Learner's metrics are the algorithm's own, so no metric definitions are sent;
+        the SDK does not infer the objective's direction, so it is always given.
+        """
+        plan = request.plan
+        tags: Any = request.training.tags  # the SDK's annotation wants its own pipeline type
+        with quiet():
+            estimator, records, mini_batch_size = self._estimator_and_channels(request.training)
+            tuner = HyperparameterTuner(
+                estimator,
+                objective_metric_name=plan.objective.name,
+                hyperparameter_ranges={tuned.name: _parameter(tuned) for tuned in plan.ranges},
+                strategy=plan.strategy.capitalize(),
+                objective_type="Maximize" if plan.objective.maximize else "Minimize",
+                max_jobs=plan.max_jobs,
+                max_parallel_jobs=plan.max_parallel_jobs or 1,
+                tags=tags,
+                early_stopping_type="Auto",
+                random_seed=plan.seed,
+            )
+            tuner.fit(
+                records,
+                job_name=request.training.job_name,
+                include_cls_metadata=False,
+                wait=False,
+                mini_batch_size=mini_batch_size,
             )
 
     def create_model(
@@ -236,7 +300,7 @@ class SageMakerBackend:
         tags: list[dict[str, str]],
     ) -> None:
         """A SageMaker model: the region's Linear Learner image serving ``model_data``."""
-        with _v2_notice_silenced():
+        with quiet():
             model = LinearLearnerModel(
                 model_data, role=role_arn, sagemaker_session=self.session, name=name
             )
@@ -280,3 +344,35 @@ class SageMakerBackend:
     def update_endpoint(self, name: str, config_name: str) -> None:
         """Move a live endpoint to a new configuration; it serves the old one meanwhile."""
         self.session.update_endpoint(name, config_name, wait=False)
+
+    def start_transform(self, request: TransformJobRequest) -> None:
+        """Create the batch transform job and return at once; the caller waits for it.
+
+        The settings are AWS's advice for built-in algorithms: header-less CSV split at line
+        ends, as many rows per request as fit the payload limit, and JSON Lines back, one
+        record per row, assembled line by line into one ``.out`` object per input object.
+        The job name is given, so the SDK needn't describe the model to make one up.
+        """
+        with quiet():
+            transformer = Transformer(
+                model_name=request.model_name,
+                instance_count=request.instance_count,
+                instance_type=request.instance_type,
+                strategy="MultiRecord",
+                assemble_with="Line",
+                output_path=request.output_uri,
+                accept="application/jsonlines",
+                max_concurrent_transforms=request.max_concurrent_transforms,
+                max_payload=request.max_payload_mb,
+                tags=cast(Any, request.tags),
+                sagemaker_session=self.session,
+            )
+            transformer.transform(
+                request.input_uri,
+                data_type="S3Prefix",
+                content_type="text/csv",
+                split_type="Line",
+                job_name=request.job_name,
+                wait=False,
+                logs=False,
+            )

@@ -10,17 +10,18 @@ command does what its flags say on every machine.
 |---|---|---|---|
 | ``--region`` | ``AWS_REGION``, ``AWS_DEFAULT_REGION`` | the profile's region | all |
 | ``--profile`` | ``AWS_PROFILE`` | boto3's default chain | all |
-| ``--bucket`` | ``SAGEMAKER_BUCKET`` | required | train; delete ``--purge-data`` |
-| ``--prefix`` | ``SAGEMAKER_PREFIX`` | ``sagemaker-predictions`` | train; delete ``--purge-data`` |
-| ``--role-arn`` | ``SAGEMAKER_ROLE_ARN`` | required | train, deploy |
+| ``--bucket`` | ``SAGEMAKER_BUCKET`` | required | train, transform; delete ``--purge-data`` |
+| ``--prefix`` | ``SAGEMAKER_PREFIX`` | ``sagemaker-predictions`` | train, transform; delete ``--purge-data`` |
+| ``--role-arn`` | ``SAGEMAKER_ROLE_ARN`` | required | train, deploy, transform |
 | ``--training-instance-type`` | ``SAGEMAKER_TRAINING_INSTANCE_TYPE`` | ``ml.m5.large`` | train |
-| ``--instance-type`` | ``SAGEMAKER_INSTANCE_TYPE`` | ``ml.m5.large`` | deploy |
-| ``--instance-count`` | ``SAGEMAKER_INSTANCE_COUNT`` | 1 | deploy |
+| ``--instance-type`` | ``SAGEMAKER_INSTANCE_TYPE`` | ``ml.m5.large`` | deploy, transform |
+| ``--instance-count`` | ``SAGEMAKER_INSTANCE_COUNT`` | 1 | deploy, transform |
 | ``--stage`` | ``SAGEMAKER_STAGE`` | ``prod`` | deploy, delete |
 | ``--serverless``, ``--memory-mb``, ``--max-concurrency`` | | off, 2048, 5 | deploy |
 | ``--min-instances``, ``--max-instances``, ``--invocations-per-instance`` | | off, off, 100 | deploy |
-| ``--timeout-minutes`` | | 60 (train), 30 (deploy) | train, deploy |
-| | ``SAGEMAKER_STATE_DIR`` | ``.aws-state/`` in the project | train, deploy, delete |
+| ``--timeout-minutes`` | | 60 (train, transform), 240 (tune), 30 (deploy) | train, tune, deploy, transform |
+| | ``SAGEMAKER_STATE_DIR`` | ``.aws-state/`` in the project | train, tune, deploy, delete |
+| | ``TUNED_DIR`` | ``training/tuned/`` | train (reads), tune (writes) |
 
 ``AwsSettings.resolve`` only reads and validates values; ``require`` then names every
 missing one at once, before any AWS call.
@@ -34,10 +35,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
-from chalicelib.config import ConfigurationError, endpoint_names
+from chalicelib.config import ConfigurationError, endpoint_names, setting
 from training.aws import naming
 from training.aws.errors import InvalidSetting, MissingSettings
 from training.paths import AWS_STATE_DIR, MODELS_DIR
+from training.recipes import TUNED_DIR
 
 T = TypeVar("T")
 
@@ -46,6 +48,8 @@ SERVERLESS_MEMORY_MB = (1024, 2048, 3072, 4096, 5120, 6144)
 
 DEFAULT_TRAIN_TIMEOUT_MINUTES = 60.0
 DEFAULT_DEPLOY_TIMEOUT_MINUTES = 30.0
+DEFAULT_TUNE_TIMEOUT_MINUTES = 240.0
+DEFAULT_TRANSFORM_TIMEOUT_MINUTES = 60.0
 
 _ROLE_ARN = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]+$")
 _INSTANCE_TYPE = re.compile(r"^ml\.[a-z0-9]+\.[a-z0-9]+$")
@@ -63,6 +67,7 @@ _SOURCES: dict[str, tuple[str, ...]] = {
     "instance_count": ("SAGEMAKER_INSTANCE_COUNT",),
     "stage": ("SAGEMAKER_STAGE",),
     "state_dir": ("SAGEMAKER_STATE_DIR",),
+    "tuned_dir": ("TUNED_DIR",),
     "models_dir": ("MODELS_DIR",),
 }
 
@@ -122,6 +127,7 @@ class AwsSettings:
     stage: str = "prod"
     timeout_minutes: float | None = None
     state_dir: Path = AWS_STATE_DIR
+    tuned_dir: Path = TUNED_DIR
     # Where ``import`` puts a training job's artifact for the local endpoint to serve.
     models_dir: Path = MODELS_DIR
     endpoint_names: Mapping[str, str] = field(default_factory=lambda: endpoint_names({}))
@@ -138,17 +144,12 @@ class AwsSettings:
         defaults = cls()
 
         def pick(name: str, parse: Callable[[str], T], default: T) -> T:
-            flag = flags.get(name)
-            if flag is not None:
-                return flag  # argparse has parsed it already
-            for variable in _SOURCES.get(name, ()):
-                raw = environ.get(variable, "").strip()
-                if raw:
-                    try:
-                        return parse(raw)
-                    except ValueError:
-                        raise InvalidSetting(f"{variable}={raw!r} is not a valid value") from None
-            return default
+            try:
+                return setting(
+                    environ, _SOURCES.get(name, ()), default, parse, flag=flags.get(name)
+                )
+            except ConfigurationError as error:
+                raise InvalidSetting(str(error)) from None
 
         def optional(name: str) -> str | None:
             value = pick(name, str, "")
@@ -166,16 +167,17 @@ class AwsSettings:
             instance_type=pick("instance_type", str, defaults.instance_type),
             instance_count=pick("instance_count", int, defaults.instance_count),
             serverless=bool(flags.get("serverless") or False),
-            memory_mb=_flag(flags, "memory_mb", defaults.memory_mb),
-            max_concurrency=_flag(flags, "max_concurrency", defaults.max_concurrency),
+            memory_mb=pick("memory_mb", int, defaults.memory_mb),
+            max_concurrency=pick("max_concurrency", int, defaults.max_concurrency),
             min_instances=flags.get("min_instances"),
             max_instances=flags.get("max_instances"),
-            invocations_per_instance=_flag(
-                flags, "invocations_per_instance", defaults.invocations_per_instance
+            invocations_per_instance=pick(
+                "invocations_per_instance", int, defaults.invocations_per_instance
             ),
             stage=pick("stage", str, defaults.stage),
             timeout_minutes=flags.get("timeout_minutes"),
             state_dir=Path(pick("state_dir", str, str(defaults.state_dir))),
+            tuned_dir=Path(pick("tuned_dir", str, str(defaults.tuned_dir))),
             models_dir=Path(pick("models_dir", str, str(defaults.models_dir))),
             endpoint_names=_endpoint_names(environ),
         )
@@ -253,11 +255,6 @@ class AwsSettings:
 
     def timeout_seconds(self, default_minutes: float) -> float:
         return 60.0 * (self.timeout_minutes or default_minutes)
-
-
-def _flag(flags: Mapping[str, Any], name: str, default: int) -> int:
-    value = flags.get(name)
-    return default if value is None else int(value)
 
 
 def _bucket(value: str | None) -> str | None:

@@ -6,6 +6,9 @@ moves it), one per model, e.g. ``.aws-state/housing.json``::
     {"model": "housing", "region": "us-east-1", "job_name": "sagemaker-predictions-housing-...",
      "model_data": "s3://bucket/prefix/housing/output/<job>/output/model.tar.gz", ...}
 
+``tune --target aws`` leaves ``.aws-state/<model>-tuning.json`` beside it: the tuning job and
+its best training job, which ``deploy --from-tuning`` deploys.
+
 They hold only names and S3 locations, never credentials. Losing them loses nothing on AWS:
 train again, or deploy from another machine after copying the file.
 """
@@ -29,6 +32,19 @@ class TrainingRecord:
     image_uri: str
     channels: dict[str, str] = field(default_factory=dict)
     hyperparameters: dict[str, str] = field(default_factory=dict)
+    finished_at: str = ""
+
+
+@dataclass(frozen=True)
+class TuningRecord:
+    """A finished tuning job: its objective, and its best training job as a training record."""
+
+    model: str
+    tuning_job_name: str
+    objective: str
+    objective_value: float | None
+    best: TrainingRecord
+    training_jobs: int = 0
     finished_at: str = ""
 
 
@@ -57,6 +73,29 @@ class TrainingStore:
     def forget(self, model: str) -> bool:
         """Remove a model's record; ``False`` if there was none."""
         path = self.path(model)
+        if not path.exists():
+            return False
+        path.unlink()
+        return True
+
+    def tuning_path(self, model: str) -> Path:
+        return self.directory / f"{model}-tuning.json"
+
+    def load_tuning(self, model: str) -> TuningRecord | None:
+        path = self.tuning_path(model)
+        if not path.exists():
+            return None
+        data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+        return TuningRecord(**{**data, "best": TrainingRecord(**data["best"])})
+
+    def save_tuning(self, record: TuningRecord) -> Path:
+        self.directory.mkdir(parents=True, exist_ok=True)
+        path = self.tuning_path(record.model)
+        path.write_text(json.dumps(asdict(record), indent=2) + "\n", encoding="utf-8")
+        return path
+
+    def forget_tuning(self, model: str) -> bool:
+        path = self.tuning_path(model)
         if not path.exists():
             return False
         path.unlink()

@@ -1,15 +1,19 @@
 """The S3 side of the AWS target: checking the bucket before anything is sent, purging data.
 
-Uploads go through the SDK (``sagemaker_backend``); this module only asks S3 whether the
-bucket can be used, downloads a model artifact, and removes what the project put under its
-prefix.
+Training data goes up through the SDK (``sagemaker_backend``); this module asks S3 whether
+the bucket can be used, downloads a model artifact, and removes what the project put under
+its prefix. The files of a batch transform go up and come down here too, through boto3's
+transfer manager, which splits a big file into a multipart upload (or a ranged download) of
+parallel parts.
 """
 
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Any
 
+from boto3.s3.transfer import TransferConfig
 from botocore.exceptions import ClientError
 
 from training.aws.errors import BucketProblem
@@ -63,6 +67,20 @@ class Storage:
             raise
         data: bytes = answer["Body"].read()
         return data
+
+    def upload_file(self, path: Path, bucket: str, key: str) -> None:
+        """Put a local file at ``s3://bucket/key``; multipart above 8 MB."""
+        self._client.upload_file(str(path), bucket, key, Config=TransferConfig())
+
+    def download_file(self, bucket: str, key: str, path: Path) -> None:
+        self._client.download_file(bucket, key, str(path), Config=TransferConfig())
+
+    def keys_under(self, bucket: str, prefix: str) -> list[str]:
+        """Every object key under ``prefix/``, sorted."""
+        pages = self._client.get_paginator("list_objects_v2").paginate(
+            Bucket=bucket, Prefix=prefix.rstrip("/") + "/"
+        )
+        return sorted(item["Key"] for page in pages for item in page.get("Contents", []))
 
     def delete_prefix(self, bucket: str, prefix: str) -> int:
         """Delete every object under ``prefix/``; returns how many there were."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import sys
 from collections.abc import Callable, Mapping
 from dataclasses import replace
 from typing import Any
@@ -19,20 +20,23 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
+from training import tuning
 from training.aws import errors
 from training.aws.errors import MissingCredentials
 from training.aws.settings import AwsSettings
 from training.usage_plans import KeyCommand
 
-VERBS = ("train", "deploy", "delete", "status", "api-keys", "import")
+VERBS = ("train", "tune", "deploy", "delete", "status", "api-keys", "import", "transform")
 
 
 def required_settings(command: str, args: argparse.Namespace) -> tuple[str, ...]:
     """What each command can't run without; checked before any AWS call."""
-    if command == "train":
+    if command in ("train", "tune"):
         return ("region", "bucket", "role_arn")
     if command == "deploy":
         return ("region", "role_arn")
+    if command == "transform":
+        return ("region", "bucket", "role_arn")
     if command == "delete" and getattr(args, "purge_data", False):
         return ("region", "bucket")
     return ("region",)
@@ -68,15 +72,32 @@ def dispatch(command: str, args: argparse.Namespace, aws: Any) -> None:
     if command == "api-keys":
         access.run(aws, KeyCommand.from_args(args))
     elif command == "train":
-        workflow.train(aws, args.models, only_missing=getattr(args, "if_missing", False))
+        workflow.train(
+            aws,
+            args.models,
+            only_missing=getattr(args, "if_missing", False),
+            choice=getattr(args, "recipe", "tuned"),
+        )
+    elif command == "tune":
+        workflow.tune(aws, tuning.plan_from_arguments(args))
     elif command == "deploy":
-        workflow.deploy(aws, args.models, write_chalice_config=args.write_chalice_config)
+        workflow.deploy(
+            aws,
+            args.models,
+            write_chalice_config=args.write_chalice_config,
+            from_tuning=getattr(args, "from_tuning", False),
+        )
     elif command == "delete":
         workflow.delete(aws, args.models, everything=args.all, purge_data=args.purge_data)
     elif command == "import":
         workflow.import_artifact(
             aws, args.endpoint_name, source=args.source, training_job=args.from_training_job
         )
+    elif command == "transform":
+        from training.aws import transform
+        from training.batch.request import TransformRequest
+
+        transform.transform(aws, TransformRequest.from_args(args))
     else:
         workflow.status(aws, args.models)
 
@@ -112,6 +133,13 @@ def train(args: argparse.Namespace, environ: Mapping[str, str]) -> None:
     run("train", args, environ)
 
 
+def tune(args: argparse.Namespace, environ: Mapping[str, str]) -> None:
+    """A SageMaker tuning job over the same ranges and objective as the local search."""
+    # Bad ranges or objectives fail here, before settings, credentials or any AWS call.
+    tuning.check_for_sagemaker(tuning.plan_from_arguments(args))
+    run("tune", args, environ)
+
+
 def deploy(args: argparse.Namespace, environ: Mapping[str, str]) -> None:
     """A real-time or serverless endpoint per model, wired into the Chalice stage."""
     run("deploy", args, environ)
@@ -135,3 +163,11 @@ def api_keys(args: argparse.Namespace, environ: Mapping[str, str]) -> None:
 def import_(args: argparse.Namespace, environ: Mapping[str, str]) -> None:
     """A training job's artifact, or one in S3, put where the local endpoint serves it."""
     run("import", args, environ)
+
+
+def transform(args: argparse.Namespace, environ: Mapping[str, str]) -> None:
+    """A Batch Transform job over a file; its lines of progress go to stderr, beside the data."""
+    from training.batch.request import TransformRequest
+
+    TransformRequest.from_args(args)  # the file and the options, checked before any AWS call
+    run("transform", args, environ, out=lambda line: print(line, file=sys.stderr, flush=True))

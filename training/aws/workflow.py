@@ -1,4 +1,4 @@
-"""The AWS commands, ``train``, ``deploy``, ``delete`` and ``status``, as plain functions.
+"""The AWS commands, ``train``, ``tune``, ``deploy``, ``delete`` and ``status``, as plain functions.
 
 (``api-keys`` is in ``access.py``; ``delete --all`` calls its teardown.)
 
@@ -7,8 +7,8 @@ passes real ones and tests pass moto-backed or Stubber-backed clients, a fake cl
 list to print into. Long waits (a training job, an endpoint) start everything first and then
 wait for each, so three models take about as long as one.
 
-The four commands share one module, a little over 400 lines, because they share ``Aws`` and
-the few helpers that describe hosting and cost; each reads top to bottom on its own.
+The commands share one module, about 550 lines, because they share ``Aws`` and the few
+helpers that upload data and describe hosting and cost; each reads top to bottom on its own.
 """
 
 from __future__ import annotations
@@ -31,21 +31,29 @@ from training.aws.errors import (
     NotTrained,
     TrainingFailed,
 )
-from training.aws.resources import Endpoint, SageMakerResources
-from training.aws.sagemaker_backend import SageMakerBackend, TrainingRequest, linear_learner_image
+from training.aws.resources import Endpoint, SageMakerResources, TuningJob
+from training.aws.sagemaker_backend import (
+    Channel,
+    SageMakerBackend,
+    TrainingRequest,
+    TuningRequest,
+    linear_learner_image,
+)
 from training.aws.scaling import EndpointScaling
 from training.aws.settings import (
     DEFAULT_DEPLOY_TIMEOUT_MINUTES,
     DEFAULT_TRAIN_TIMEOUT_MINUTES,
+    DEFAULT_TUNE_TIMEOUT_MINUTES,
     AwsSettings,
     Hosting,
     RealTime,
     Serverless,
 )
-from training.aws.state import TrainingRecord, TrainingStore
+from training.aws.state import TrainingRecord, TrainingStore, TuningRecord
 from training.aws.storage import Storage
 from training.aws.waiting import Observation, wait_until
-from training.recipes import HYPERPARAMETERS
+from training.recipes import recipe, tuned_path, write_tuned
+from training.tuning import TuningPlan, check_for_sagemaker, learners_rule, tuned_recipe
 
 CHANNELS = ("train", "validation", "test")
 _BUSY = ("Creating", "Updating", "SystemUpdating", "RollingBack", "Deleting")
@@ -95,36 +103,56 @@ def describe_cost(cost: float | None, hosting: Hosting | None) -> str:
 # ---- train -----------------------------------------------------------------------------
 
 
-def train(aws: Aws, models: list[str], only_missing: bool = False) -> list[TrainingRecord]:
-    """Upload each model's splits, start its training job, wait for all, record each result."""
+def _check_can_train(aws: Aws) -> None:
     s = aws.settings
     s.require("region", "bucket", "role_arn")
-    assert s.bucket is not None and s.role_arn is not None
+    assert s.bucket is not None
     linear_learner_image(aws.region)  # an unknown region fails here, before any upload
     aws.storage.check_bucket(s.bucket, aws.region)
+
+
+def _upload(aws: Aws, model: str) -> tuple[str, dict[str, Channel]]:
+    """Upload one model's three splits as RecordIO-protobuf; its S3 base and its channels."""
+    dataset = datasets.load(model)
+    base = f"s3://{aws.settings.bucket}/{naming.data_prefix(aws.settings.prefix, model)}"
+    channels = {
+        name: aws.backend.upload_split(split.X, split.y, f"{base}/{name}/")
+        for name, split in zip(
+            CHANNELS, (dataset.train, dataset.validation, dataset.test), strict=True
+        )
+    }
+    aws.out(f"{model}: uploaded {', '.join(channels)} to {base}/ (RecordIO-protobuf)")
+    return base, channels
+
+
+def train(
+    aws: Aws, models: list[str], only_missing: bool = False, choice: str = "tuned"
+) -> list[TrainingRecord]:
+    """Upload each model's splits, start its training job, wait for all, record each result.
+
+    Each job gets the model's recipe: its tuned file when there is one (``choice="tuned"``),
+    else, or with ``choice="lesson"``, the lessons' settings.
+    """
+    _check_can_train(aws)
+    s = aws.settings
+    assert s.role_arn is not None
     cost = describe_cost(pricing.instance_hourly_cost(s.training_instance_type), None)
+    recipes = {model: recipe(model, choice, s.tuned_dir) for model in models}
 
     started: list[tuple[str, str, dict[str, str]]] = []
     for model in models:
         if only_missing and aws.store.load(model) is not None:
             aws.out(f"{model}: already trained ({aws.store.path(model)}); skipped")
             continue
-        dataset = datasets.load(model)
-        base = f"s3://{s.bucket}/{naming.data_prefix(s.prefix, model)}"
-        channels = {
-            name: aws.backend.upload_split(split.X, split.y, f"{base}/{name}/")
-            for name, split in zip(
-                CHANNELS, (dataset.train, dataset.validation, dataset.test), strict=True
-            )
-        }
-        aws.out(f"{model}: uploaded {', '.join(channels)} to {base}/ (RecordIO-protobuf)")
+        aws.out(f"{model}: {recipes[model].describe()}")
+        base, channels = _upload(aws, model)
         job = naming.training_job_name(model, aws.now())
         aws.backend.start_training(
             TrainingRequest(
                 job_name=job,
                 role_arn=s.role_arn,
                 instance_type=s.training_instance_type,
-                hyperparameters=HYPERPARAMETERS[model],
+                hyperparameters=recipes[model].hyperparameters,
                 channels=channels,
                 output_path=f"{base}/output",
                 data_location=f"{base}/",
@@ -180,23 +208,144 @@ def _training_observation(resources: SageMakerResources, job: str) -> Observatio
     return Observation(described.status, described.secondary_status)
 
 
+# ---- tune ------------------------------------------------------------------------------
+
+
+def tune(aws: Aws, plan: TuningPlan) -> TuningRecord:
+    """Run a SageMaker tuning job for the plan; record its best job and write the tuned recipe.
+
+    The data is uploaded as for ``train``; the tuning job's training jobs share it. While
+    waiting, each progress line says how many training jobs are done, the best objective so
+    far and what the training jobs have cost.
+    """
+    model = check_for_sagemaker(plan).model
+    _check_can_train(aws)
+    s = aws.settings
+    assert s.role_arn is not None
+    price = pricing.instance_hourly_cost(s.training_instance_type)
+    base, channels = _upload(aws, model)
+    job = naming.tuning_job_name(model, aws.now())
+    training = TrainingRequest(
+        job_name=job,
+        role_arn=s.role_arn,
+        instance_type=s.training_instance_type,
+        hyperparameters=plan.static,
+        channels=channels,
+        output_path=f"{base}/output",
+        data_location=f"{base}/",
+        tags=naming.tags(model),
+    )
+    aws.backend.start_tuning(TuningRequest(training, plan))
+    parallel = plan.max_parallel_jobs or 1
+    aws.out(
+        f"{model}: started tuning job {job}: up to {plan.max_jobs} training jobs, {parallel} at "
+        f"a time, on {s.training_instance_type} ({describe_cost(price, None)} each while it "
+        f"runs), for {plan.objective.name} ({plan.objective.direction}), early stopping Auto"
+    )
+
+    def poll() -> Observation:
+        described = aws.sagemaker.tuning_job(job)
+        return Observation(described.status, f"{described.progress()}, {_spent(aws, job, price)}")
+
+    seen = wait_until(
+        f"{model}: tuning job {job}",
+        poll,
+        ("Completed", "Failed", "Stopped"),
+        timeout=s.timeout_seconds(DEFAULT_TUNE_TIMEOUT_MINUTES),
+        interval=s.poll_seconds,
+        report=aws.out,
+        sleep=aws.sleep,
+        clock=aws.clock,
+        hint="stop it with `aws sagemaker stop-hyper-parameter-tuning-job "
+        f"--hyper-parameter-tuning-job-name {job}`, or give it more --timeout-minutes next time",
+    )
+    described = aws.sagemaker.tuning_job(job)
+    if seen.status != "Completed" or not described.best_job:
+        raise TrainingFailed(
+            f"tuning job {job} {seen.status}: {described.failure_reason or 'no training job completed'}"
+            " (logs: CloudWatch group /aws/sagemaker/TrainingJobs)"
+        )
+    return _record_tuning(aws, plan, job, described, channels)
+
+
+def _spent(aws: Aws, job: str, price: float | None) -> str:
+    seconds = sum(run.seconds for run in aws.sagemaker.tuning_training_jobs(job, aws.now()))
+    if price is None:
+        return f"{seconds / 3600:.2f} training instance-hours so far"
+    return f"~${seconds / 3600 * price:.3f} of training so far"
+
+
+def _record_tuning(
+    aws: Aws, plan: TuningPlan, job: str, described: TuningJob, channels: dict[str, Channel]
+) -> TuningRecord:
+    model, s = plan.model, aws.settings
+    best = aws.sagemaker.training_job(described.best_job)
+    record = TuningRecord(
+        model=model,
+        tuning_job_name=job,
+        objective=plan.objective.name,
+        objective_value=described.best_value,
+        best=TrainingRecord(
+            model=model,
+            region=aws.region,
+            job_name=best.name,
+            model_data=best.model_data,
+            image_uri=best.image_uri,
+            channels={name: channel.s3_uri for name, channel in channels.items()},
+            hyperparameters=best.hyperparameters,
+            finished_at=aws.now().isoformat(timespec="seconds"),
+        ),
+        training_jobs=sum(described.counts.values()),
+        finished_at=aws.now().isoformat(timespec="seconds"),
+    )
+    path = aws.store.save_tuning(record)
+    aws.out(
+        f"{model}: best training job {best.name}, {plan.objective.name} {described.best_value}; "
+        f"recorded in {path} (`deploy --target aws --from-tuning` deploys it)"
+    )
+    tuned = {
+        tuned_range.name: learners_rule(tuned_range.name, best.hyperparameters[tuned_range.name])
+        for tuned_range in plan.ranges
+        if tuned_range.name in best.hyperparameters
+    }
+    counts = described.counts
+    trials = {
+        "run": sum(counts.values()),
+        "complete": counts.get("Completed", 0),
+        "pruned": counts.get("Stopped", 0),
+        "failed": counts.get("Failed", 0),
+    }
+    content = tuned_recipe(
+        plan,
+        tuned,
+        float(described.best_value or 0.0),
+        trials,
+        "aws",
+        tuning_job=job,
+        best_training_job=best.name,
+    )
+    written = write_tuned(tuned_path(model, s.tuned_dir), content)
+    aws.out(f"{model}: tuned recipe written to {written}; `train` uses it from now on")
+    return record
+
+
 # ---- deploy ----------------------------------------------------------------------------
 
 
-def deploy(aws: Aws, models: list[str], write_chalice_config: bool = False) -> None:
-    """Create each model's endpoint, or move an existing one to the newly trained model."""
+def deploy(
+    aws: Aws, models: list[str], write_chalice_config: bool = False, from_tuning: bool = False
+) -> None:
+    """Create each model's endpoint, or move an existing one to the newly trained model.
+
+    With ``from_tuning`` the model is the best training job of the model's last tuning job.
+    """
     s = aws.settings
     s.require("region", "role_arn")
     assert s.role_arn is not None
     hosting = s.hosting
     plans = []
     for model in models:
-        record = aws.store.load(model)
-        if record is None:
-            raise NotTrained(
-                f"no training job recorded for {model} in {aws.store.path(model)}: run "
-                f"`python -m training train {model} --target aws` first"
-            )
+        record = _deployable(aws, model, from_tuning)
         if record.region != aws.region:
             raise InvalidSetting(
                 f"{model} was trained in {record.region}, but the region is {aws.region}: "
@@ -239,6 +388,24 @@ def deploy(aws: Aws, models: list[str], write_chalice_config: bool = False) -> N
                 "instance per minute"
             )
     _wire_chalice(aws, write_chalice_config)
+
+
+def _deployable(aws: Aws, model: str, from_tuning: bool) -> TrainingRecord:
+    if from_tuning:
+        tuning = aws.store.load_tuning(model)
+        if tuning is None:
+            raise NotTrained(
+                f"no tuning job recorded for {model} in {aws.store.tuning_path(model)}: run "
+                f"`python -m training tune {model} --target aws` first"
+            )
+        return tuning.best
+    record = aws.store.load(model)
+    if record is None:
+        raise NotTrained(
+            f"no training job recorded for {model} in {aws.store.path(model)}: run "
+            f"`python -m training train {model} --target aws` first"
+        )
+    return record
 
 
 def _check_can_update(aws: Aws, model: str, existing: Endpoint, hosting: Hosting) -> None:
@@ -378,6 +545,8 @@ def _purge(aws: Aws, models: list[str]) -> int:
             removed += count
         if aws.store.forget(model):
             aws.out(f"forgot the training record {aws.store.path(model)}")
+        if aws.store.forget_tuning(model):
+            aws.out(f"forgot the tuning record {aws.store.tuning_path(model)}")
     return removed
 
 
@@ -421,6 +590,13 @@ def status(aws: Aws, models: list[str]) -> float:
         total += cost or 0.0
         aws.out(
             f"training job {name} running on {count} x {instance_type} ({describe_cost(cost, None)})"
+        )
+    for job in aws.sagemaker.running_transform_jobs():
+        cost = pricing.instance_hourly_cost(job.instance_type, job.instance_count)
+        total += cost or 0.0
+        aws.out(
+            f"transform job {job.name} running on {job.instance_count} x {job.instance_type} "
+            f"({describe_cost(cost, None)})"
         )
     idle = [c for c in inventory.configs if c.name not in in_use]
     if idle:

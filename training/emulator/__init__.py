@@ -13,12 +13,11 @@ Modules, one job each (after moto's per-service layout):
 - ``responses``: routing and the operations, request in, response out;
 - ``endpoints``: the endpoint store: the hosted endpoints and their models (state, no HTTP);
 - ``formats``: request and response bodies (CSV, JSON, JSON Lines, RecordIO-protobuf);
-- ``recordio``: RecordIO-protobuf framing and ``Record`` messages;
+- ``recordio``: RecordIO-protobuf, on the SageMaker SDK's ``Record`` message;
 - ``exceptions``: errors with their AWS code and HTTP status.
 """
 
 from training.emulator.exceptions import ACCOUNT_ID
 from training.emulator.server import Emulator
-from training.linear_learner.persistence import MODEL_FILE
 
-__all__ = ["ACCOUNT_ID", "MODEL_FILE", "Emulator"]
+__all__ = ["ACCOUNT_ID", "Emulator"]

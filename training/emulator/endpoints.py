@@ -50,6 +50,10 @@ Loader = Callable[[Path], Model]
 Log = Callable[[str], object]
 
 
+def silent(message: str) -> None:
+    """The log of an emulator asked to say nothing."""
+
+
 def model_file(directory: Path) -> Path | None:
     """The file an endpoint's directory serves, or None if it holds no model."""
     for name in MODEL_FILES:
@@ -93,7 +97,7 @@ class ModelStore:
     """
 
     def __init__(
-        self, models_dir: Path, loader: Loader = load_model, log: Log | None = None
+        self, models_dir: Path, loader: Loader = load_model, log: Log = silent
     ) -> None:
         self.models_dir = Path(models_dir)
         self._loader = loader
@@ -151,14 +155,10 @@ class ModelStore:
             model = self._loader(path.parent)
         except Exception as error:  # any failure of a user's model file is reported, not raised
             message = f"{type(error).__name__}: {error}"
-            self._say(f"endpoint {name}: cannot load {path} ({message})")
+            self._log(f"endpoint {name}: cannot load {path} ({message})")
             return _Loaded(model=None, signature=signature, error=message)
         verb = "reloaded" if replacing else "loaded"
-        self._say(
+        self._log(
             f"endpoint {name}: {verb} {model.predictor_type} with {model.n_features_in_} features"
         )
         return _Loaded(model=model, signature=signature)
-
-    def _say(self, message: str) -> None:
-        if self._log is not None:
-            self._log(message)

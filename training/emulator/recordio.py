@@ -1,67 +1,59 @@
-"""RecordIO-protobuf: the binary format SageMaker's built-in algorithms read and write.
+"""RecordIO-protobuf for the emulator: requests read into numpy, predictions written back.
 
-Two layers, kept in one module so that the training upload path (which writes training
-data) and the local endpoint emulator (which reads requests and writes responses) share
-a single implementation:
+The wire format of each ``aialgs.data.Record`` message is protobuf's business, through the
+message class the SageMaker Python SDK v2 ships (``sagemaker.amazon.record_pb2``), and the
+framing of a response is the SDK's own writer. This module adds three things the SDK lacks:
 
-* **RecordIO framing** (MXNet/dmlc). Each record is ``uint32 magic 0xCED7230A``,
-  ``uint32 lrecord``, the payload, then zero padding to a 4-byte boundary, both words
-  little-endian. ``lrecord`` holds the payload length in its low 29 bits and a
-  continuation flag in its top 3 bits (0 = whole record; 1/2/3 = first/middle/last part
-  of a payload that dmlc split where the magic number occurred inside it).
-* **The ``aialgs.data.Record`` protobuf message** (proto2)::
+* **Framing that refuses broken input.** A record is ``uint32 magic 0xCED7230A``,
+  ``uint32 lrecord``, the payload, then zero padding to 4 bytes, little-endian; ``lrecord``
+  holds the length in its low 29 bits and a continuation flag in its top 3 (0 = whole record;
+  1/2/3 = first/middle/last part of a payload dmlc split where the magic number occurred in
+  it). The SDK's ``read_recordio`` asserts on a bad magic, silently returns a short payload
+  for truncated input and ignores the flag; a request body is untrusted, so
+  :func:`read_recordio` raises :class:`RecordIOError` instead, which the container answers
+  with a 400.
+* **Tensors as numpy** (:class:`Tensor`), dense or sparse, for the model to read.
+* **A fast path** for a response whose records all have the same layout
+  (:func:`write_label_rows`), with the measured figure beside it.
 
-      message Float32Tensor { repeated float  values = 1 [packed]; repeated uint64 keys = 2 [packed];
-                              repeated uint64 shape = 3 [packed]; }
-      message Float64Tensor { repeated double values = 1 [packed]; ...same keys, shape }
-      message Int32Tensor   { repeated int32  values = 1 [packed]; ...same keys, shape }
-      message Value  { oneof value { Float32Tensor float32_tensor = 2; Float64Tensor float64_tensor = 3;
-                                     Int32Tensor int32_tensor = 7; Bytes bytes = 9; } }
-      message Record { map<string, Value> features = 1; map<string, Value> label = 2;
-                       optional string uid = 3; optional string metadata = 4;
-                       optional string configuration = 5; }
-
-  encoded and decoded here by hand on the protobuf wire format, so neither protoc nor the
-  ``protobuf`` package is needed. ``write_dense`` produces the same bytes as the SageMaker
-  Python SDK's ``write_numpy_to_dense_tensor``; the tests hold it to that.
+The SDK is imported on first use, in the thread that needs it: importing it takes seconds,
+and ``serve`` should not wait for a format most callers never send.
 
 Example::
 
     >>> import numpy as np
-    >>> data = write_dense(np.eye(2, dtype=np.float32), np.array([0, 1], dtype=np.float32))
-    >>> features, labels = read_dense(data)
-    >>> features.tolist(), labels.tolist()
-    ([[1.0, 0.0], [0.0, 1.0]], [0.0, 1.0])
+    >>> body = write_label_records([{"score": 0.25}, {"score": [0.5, 0.75]}])
+    >>> [read_label(record, "score").tolist() for record in read_records(body)]
+    [[0.25], [0.5, 0.75]]
 """
 
 from __future__ import annotations
 
+import io
 import struct
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
 import numpy as np
+
+from training.sagemaker_sdk import quiet
 
 MAGIC = 0xCED7230A
 _MAGIC_BYTES = struct.pack("<I", MAGIC)
 _LENGTH_MASK = (1 << 29) - 1
 _FRAME_HEADER = struct.Struct("<II")
 
-# Wire types of the protobuf encoding.
-_VARINT, _FIXED64, _LEN, _FIXED32 = 0, 1, 2, 5
-
-# Field numbers inside ``Value`` for each tensor type, keyed by the numpy dtype it holds.
-_VALUE_FIELD: dict[np.dtype[Any], int] = {
-    np.dtype("<f4"): 2,
-    np.dtype("<f8"): 3,
-    np.dtype("<i4"): 7,
-}
-_FIELD_DTYPE = {number: dtype for dtype, number in _VALUE_FIELD.items()}
-_BYTES_FIELD = 9
-
 FEATURES_KEY = "values"
 """The map key under which the SDK (and Linear Learner) put a record's vector and label."""
+
+# The numpy type of each tensor a Value may hold; its fourth choice, Bytes, is not numbers.
+_TENSOR_DTYPES: dict[str, np.dtype[Any]] = {
+    "float32_tensor": np.dtype(np.float32),
+    "float64_tensor": np.dtype(np.float64),
+    "int32_tensor": np.dtype(np.int32),
+}
 
 
 class RecordIOError(ValueError):
@@ -104,31 +96,18 @@ class Tensor:
         return dense
 
 
-@dataclass(frozen=True)
-class Record:
-    """One ``aialgs.data.Record``: named feature tensors, named label tensors, metadata."""
-
-    features: Mapping[str, Tensor] = field(default_factory=dict)
-    label: Mapping[str, Tensor] = field(default_factory=dict)
-    uid: str | None = None
-    metadata: str | None = None
-    configuration: str | None = None
+@cache
+def _sdk() -> tuple[Any, Any, type[Exception]]:
+    """The SDK's ``Record`` class, its RecordIO writer and protobuf's parse error."""
+    with quiet():
+        from google.protobuf.message import DecodeError
+        from sagemaker.amazon.common import _write_recordio  # exported there for callers
+        from sagemaker.amazon.record_pb2 import Record
+    return Record, _write_recordio, DecodeError
 
 
 # ---------------------------------------------------------------------------------------
-# RecordIO framing
-
-
-def frame(payload: bytes) -> bytes:
-    """One payload as a RecordIO record: header, payload, zero padding to 4 bytes."""
-    if len(payload) > _LENGTH_MASK:
-        raise RecordIOError(f"a record of {len(payload)} bytes exceeds RecordIO's 29-bit length")
-    return _FRAME_HEADER.pack(MAGIC, len(payload)) + payload + b"\0" * (-len(payload) % 4)
-
-
-def write_recordio(payloads: Iterable[bytes]) -> bytes:
-    """Payloads framed as consecutive RecordIO records."""
-    return b"".join(frame(payload) for payload in payloads)
+# Reading requests
 
 
 def read_recordio(data: bytes) -> Iterator[bytes]:
@@ -165,143 +144,105 @@ def read_recordio(data: bytes) -> Iterator[bytes]:
         raise RecordIOError("the data ends inside a split record")
 
 
+def read_records(data: bytes) -> list[Any]:
+    """Every ``Record`` message (``sagemaker.amazon.record_pb2.Record``) of a body or file."""
+    record_class, _, decode_error = _sdk()
+    records = []
+    for index, payload in enumerate(read_recordio(data)):
+        record = record_class()
+        try:
+            record.ParseFromString(payload)
+        except decode_error:
+            raise RecordIOError(f"record {index + 1} is not a valid Record message") from None
+        records.append(record)
+    return records
+
+
+def tensor(value: Any) -> Tensor | None:
+    """A ``Value`` message as a :class:`Tensor`; ``None`` when it holds nothing."""
+    kind = value.WhichOneof("value")
+    if kind is None:
+        return None
+    dtype = _TENSOR_DTYPES.get(kind)
+    if dtype is None:
+        raise RecordIOError(
+            "Bytes values are not supported; only float32, float64 and int32 tensors are"
+        )
+    message = getattr(value, kind)
+    values = np.array(message.values, dtype=dtype)
+    if not message.keys and not message.shape:  # dense, the usual case: nothing more to copy
+        return Tensor(values)
+    return Tensor(values, np.array(message.keys, dtype=np.uint64), tuple(message.shape))
+
+
+def read_features(data: bytes) -> list[Tensor | None]:
+    """Each record's ``features["values"]`` tensor, ``None`` for a record without one."""
+    return [
+        tensor(record.features[FEATURES_KEY]) if FEATURES_KEY in record.features else None
+        for record in read_records(data)
+    ]
+
+
+def read_label(record: Any, name: str) -> np.ndarray:
+    """The values of one named ``label`` tensor of a ``Record`` message, as numpy."""
+    found = tensor(record.label[name]) if name in record.label else None
+    if found is None:
+        raise RecordIOError(f"the record has no label[{name!r}] tensor")
+    return found.values
+
+
 # ---------------------------------------------------------------------------------------
-# Protobuf wire format: encoding
+# Writing responses
 
 
-def _varint(number: int) -> bytes:
-    if number < 0:
-        number += 1 << 64  # negative int32 values are sign-extended to ten bytes
-    out = bytearray()
-    while number > 0x7F:
-        out.append((number & 0x7F) | 0x80)
-        number >>= 7
-    out.append(number)
-    return bytes(out)
+def write_label_records(outputs: Sequence[Mapping[str, Any]]) -> bytes:
+    """One record per mapping, each named output a float32 tensor in its ``label`` map.
 
-
-def _key(field_number: int, wire_type: int) -> bytes:
-    return _varint(field_number << 3 | wire_type)
-
-
-def _length_delimited(field_number: int, payload: bytes) -> bytes:
-    return _key(field_number, _LEN) + _varint(len(payload)) + payload
-
-
-def _packed(field_number: int, payload: bytes) -> bytes:
-    # proto2 omits an empty packed repeated field entirely.
-    return _length_delimited(field_number, payload) if payload else b""
-
-
-def _encode_tensor(tensor: Tensor) -> bytes:
-    values = tensor.values
-    if values.dtype.kind == "f":
-        packed_values = np.ascontiguousarray(values, dtype=values.dtype.newbyteorder("<")).tobytes()
-    else:
-        packed_values = b"".join(_varint(int(value)) for value in values)
-    return (
-        _packed(1, packed_values)
-        + _packed(2, b"".join(_varint(int(key)) for key in tensor.keys))
-        + _packed(3, b"".join(_varint(int(size)) for size in tensor.shape))
-    )
-
-
-def _encode_value(tensor: Tensor) -> bytes:
-    field_number = _VALUE_FIELD.get(tensor.values.dtype.newbyteorder("<"))
-    if field_number is None:
-        raise ValueError(
-            f"Unsupported tensor dtype {tensor.values.dtype}; expecting float32, float64 or int32"
-        )
-    return _length_delimited(field_number, _encode_tensor(tensor))
-
-
-def _encode_map(field_number: int, entries: Mapping[str, Tensor]) -> bytes:
-    return b"".join(
-        _length_delimited(
-            field_number,
-            _length_delimited(1, name.encode()) + _length_delimited(2, _encode_value(tensor)),
-        )
-        for name, tensor in entries.items()
-    )
-
-
-def encode_record(record: Record) -> bytes:
-    """One ``Record`` as protobuf bytes, fields in field-number order as protobuf writes them."""
-    out = _encode_map(1, record.features) + _encode_map(2, record.label)
-    for number, text in ((3, record.uid), (4, record.metadata), (5, record.configuration)):
-        if text is not None:
-            out += _length_delimited(number, text.encode())
-    return out
-
-
-def write_records(records: Iterable[Record]) -> bytes:
-    """Records as a RecordIO-protobuf body or file."""
-    return write_recordio(encode_record(record) for record in records)
-
-
-def _sdk_dtype(array: np.ndarray, what: str) -> np.dtype:
-    """The tensor dtype the SageMaker SDK writes for an array, by the same rule it uses."""
-    if array.dtype == np.dtype(int) or array.dtype == np.dtype(np.int32):
-        return np.dtype("<i4")
-    if array.dtype in (np.dtype(np.float64), np.dtype(np.float32)):
-        return array.dtype.newbyteorder("<")
-    raise ValueError(
-        f"Unsupported dtype {array.dtype} on {what}; expecting float32 (recommended), "
-        "float64 or int"
-    )
-
-
-def write_dense(features: np.ndarray, labels: np.ndarray | None = None) -> bytes:
-    """A dense matrix (and optional label vector) as RecordIO-protobuf, one record per row.
-
-    Rows go under ``features["values"]`` and labels under ``label["values"]``, with the
-    tensor type taken from each array's dtype as the SDK does (float32 -> Float32Tensor,
-    float64 -> Float64Tensor, int -> Int32Tensor). Linear Learner trains on float32 only,
-    so cast to float32 first.
+    This is the shape of a built-in algorithm's inference response; a value may be a number
+    or a vector. Map entries are written in key order (protobuf's deterministic output), so
+    the same outputs always give the same bytes.
     """
-    if features.ndim != 2:
-        raise ValueError(f"features must be a 2-D matrix, got {features.ndim} dimension(s)")
-    feature_dtype = _sdk_dtype(features, "features")
-    label_dtype = None
-    if labels is not None:
-        if labels.ndim != 1 or len(labels) != len(features):
-            raise ValueError(
-                f"labels must be a vector of {len(features)} values, got shape {labels.shape}"
-            )
-        label_dtype = _sdk_dtype(labels, "labels")
-    matrix = np.ascontiguousarray(features, dtype=feature_dtype)
-    payloads = []
-    for index, row in enumerate(matrix):
-        label = {}
-        if labels is not None and label_dtype is not None:
-            label = {FEATURES_KEY: Tensor(np.array([labels[index]], dtype=label_dtype))}
-        payloads.append(encode_record(Record(features={FEATURES_KEY: Tensor(row)}, label=label)))
-    return write_recordio(payloads)
+    record_class, write_recordio, _ = _sdk()
+    buffer = io.BytesIO()
+    record = record_class()
+    for output in outputs:
+        record.Clear()
+        for name, value in output.items():
+            floats = record.label[name].float32_tensor.values
+            if isinstance(value, int | float):  # most outputs are one number: no numpy
+                floats.append(value)
+            else:
+                floats.extend(np.asarray(value, dtype=np.float32).ravel().tolist())
+        write_recordio(buffer, record.SerializeToString(deterministic=True))
+    return buffer.getvalue()
 
 
 def write_label_rows(outputs: Mapping[str, np.ndarray]) -> bytes:
-    """One record per row whose ``label`` map holds each named output as float32 values.
+    """What :func:`write_label_records` writes for rows that all have the same layout.
 
-    ``outputs`` maps a name to an ``(n_rows, width)`` matrix (width >= 1). This is the
-    shape of a built-in algorithm's inference response, and every record has the same
-    layout, so the bytes are a template repeated per row with only the floats changed:
-    it gives exactly what ``write_records`` gives, about a hundred times faster.
+    ``outputs`` maps a name to an ``(n_rows, width)`` matrix (width >= 1). Every record has
+    the same bytes but for its floats, so one record is serialised by protobuf and repeated
+    with the floats written in place. ``python -m bench.emulator_bench`` measures both on
+    1,000 answers of ``score`` and ``predicted_label`` in the same run: in four runs on a
+    shared 2-core machine, 0.04 to 0.10 ms here against 8.7 to 39 ms through protobuf one
+    record at a time (``recordio_fast_path_speedup`` 100x to 380x), when the whole 1,000-row
+    request's budget is 10 ms.
     """
+    record_class, _, _ = _sdk()
     matrices = {name: np.asarray(matrix, dtype="<f4") for name, matrix in outputs.items()}
     rows = {len(matrix) for matrix in matrices.values()}
     if len(rows) != 1 or any(m.ndim != 2 or m.shape[1] < 1 for m in matrices.values()):
         raise ValueError("outputs must be (n_rows, width >= 1) matrices with the same n_rows")
+    # A record of several map entries serialises as the entries one after the other; each
+    # entry on its own ends with its packed floats, since its tensor has no keys or shape.
     template = bytearray()
-    slots = []  # (offset within the payload, matrix) of each output's float bytes
-    for name, matrix in matrices.items():
-        floats = 4 * matrix.shape[1]
-        tensor = _key(1, _LEN) + _varint(floats)
-        value = _key(_VALUE_FIELD[np.dtype("<f4")], _LEN) + _varint(len(tensor) + floats) + tensor
-        entry = _length_delimited(1, name.encode()) + _key(2, _LEN) + _varint(len(value) + floats)
-        entry += value
-        template += _key(2, _LEN) + _varint(len(entry) + floats) + entry
-        slots.append((len(template), matrix))
-        template += bytes(floats)
+    slots = []  # (offset of the floats within the payload, their matrix)
+    for name in sorted(matrices):
+        matrix = matrices[name]
+        entry = record_class()
+        entry.label[name].float32_tensor.values.extend([0.0] * matrix.shape[1])
+        template += entry.SerializeToString()
+        slots.append((len(template) - 4 * matrix.shape[1], matrix))
     header = _FRAME_HEADER.pack(MAGIC, len(template))
     framed = np.frombuffer(header + template + b"\0" * (-len(template) % 4), dtype=np.uint8)
     out = np.tile(framed, (rows.pop(), 1))
@@ -309,168 +250,3 @@ def write_label_rows(outputs: Mapping[str, np.ndarray]) -> bytes:
         start = len(header) + offset
         out[:, start : start + 4 * matrix.shape[1]] = matrix.view(np.uint8)
     return out.tobytes()
-
-
-# ---------------------------------------------------------------------------------------
-# Protobuf wire format: decoding
-
-
-def _read_varint(buffer: bytes, position: int, end: int) -> tuple[int, int]:
-    result = shift = 0
-    while True:
-        if position >= end or shift > 63:
-            raise RecordIOError("truncated or overlong varint")
-        byte = buffer[position]
-        position += 1
-        result |= (byte & 0x7F) << shift
-        if byte < 0x80:
-            return result, position
-        shift += 7
-
-
-def _fields(buffer: bytes, start: int, end: int) -> Iterator[tuple[int, int, int, int]]:
-    """Yield ``(field_number, wire_type, a, b)`` for each field of a message.
-
-    For length-delimited fields ``a:b`` is the payload's slice; for varints ``a`` is the
-    value; for fixed32/fixed64 ``a:b`` is the slice of the raw little-endian bytes.
-    """
-    position = start
-    while position < end:
-        key, position = _read_varint(buffer, position, end)
-        number, wire_type = key >> 3, key & 7
-        if number == 0:
-            raise RecordIOError("field number 0 is invalid")
-        if wire_type == _VARINT:
-            value, position = _read_varint(buffer, position, end)
-            yield number, wire_type, value, position
-        elif wire_type == _LEN:
-            length, position = _read_varint(buffer, position, end)
-            if position + length > end:
-                raise RecordIOError("a length-delimited field runs past its message")
-            yield number, wire_type, position, position + length
-            position += length
-        elif wire_type in (_FIXED32, _FIXED64):
-            size = 4 if wire_type == _FIXED32 else 8
-            if position + size > end:
-                raise RecordIOError("a fixed-width field runs past its message")
-            yield number, wire_type, position, position + size
-            position += size
-        else:
-            raise RecordIOError(f"unsupported wire type {wire_type} (field {number})")
-
-
-def _unpack_varints(buffer: bytes, start: int, end: int) -> list[int]:
-    values = []
-    while start < end:
-        value, start = _read_varint(buffer, start, end)
-        values.append(value)
-    return values
-
-
-def _to_int32(value: int) -> int:
-    value &= 0xFFFFFFFF  # protobuf keeps the low 32 bits of an int32 varint
-    return value - (1 << 32) if value >= 1 << 31 else value
-
-
-def _decode_tensor(buffer: bytes, start: int, end: int, dtype: np.dtype) -> Tensor:
-    chunks: list[np.ndarray] = []
-    keys: list[int] = []
-    shape: list[int] = []
-    fixed_wire = _FIXED32 if dtype.itemsize == 4 else _FIXED64
-    for number, wire_type, a, b in _fields(buffer, start, end):
-        if number == 1 and dtype.kind == "f" and wire_type in (_LEN, fixed_wire):
-            if (b - a) % dtype.itemsize:
-                raise RecordIOError(f"packed {dtype} values of {b - a} bytes")
-            chunks.append(
-                np.frombuffer(buffer, dtype=dtype, count=(b - a) // dtype.itemsize, offset=a)
-            )
-        elif number == 1 and dtype.kind == "i" and wire_type in (_LEN, _VARINT):
-            ints = _unpack_varints(buffer, a, b) if wire_type == _LEN else [a]
-            chunks.append(np.array([_to_int32(value) for value in ints], dtype=dtype))
-        elif number in (2, 3) and wire_type in (_LEN, _VARINT):
-            target = keys if number == 2 else shape
-            target.extend(_unpack_varints(buffer, a, b) if wire_type == _LEN else [a])
-        elif number in (1, 2, 3):
-            raise RecordIOError(f"tensor field {number} has wire type {wire_type}")
-        # Unknown fields are skipped, as protobuf parsers do.
-    values = np.concatenate(chunks) if chunks else np.zeros(0, dtype=dtype)
-    return Tensor(values=values, keys=np.array(keys, dtype=np.uint64), shape=tuple(shape))
-
-
-def _decode_value(buffer: bytes, start: int, end: int) -> Tensor | None:
-    tensor = None
-    for number, wire_type, a, b in _fields(buffer, start, end):
-        if number in _FIELD_DTYPE and wire_type == _LEN:
-            tensor = _decode_tensor(buffer, a, b, _FIELD_DTYPE[number])  # last one wins (oneof)
-        elif number == _BYTES_FIELD:
-            raise RecordIOError(
-                "Bytes values are not supported; only float32, float64 and int32 tensors are"
-            )
-    return tensor
-
-
-def _decode_map_entry(buffer: bytes, start: int, end: int) -> tuple[str, Tensor | None]:
-    name, tensor = "", None
-    for number, wire_type, a, b in _fields(buffer, start, end):
-        if number == 1 and wire_type == _LEN:
-            name = _text(buffer, a, b)
-        elif number == 2 and wire_type == _LEN:
-            tensor = _decode_value(buffer, a, b)
-    return name, tensor
-
-
-def _text(buffer: bytes, start: int, end: int) -> str:
-    try:
-        return buffer[start:end].decode()
-    except UnicodeDecodeError as error:
-        raise RecordIOError("a string field is not valid UTF-8") from error
-
-
-def decode_record(payload: bytes) -> Record:
-    """One protobuf-encoded ``Record``. Raises ``RecordIOError`` on malformed bytes."""
-    features: dict[str, Tensor] = {}
-    label: dict[str, Tensor] = {}
-    strings: dict[int, str] = {}
-    for number, wire_type, a, b in _fields(payload, 0, len(payload)):
-        if number in (1, 2) and wire_type == _LEN:
-            name, tensor = _decode_map_entry(payload, a, b)
-            if tensor is not None:
-                (features if number == 1 else label)[name] = tensor
-        elif number in (3, 4, 5) and wire_type == _LEN:
-            strings[number] = _text(payload, a, b)
-        elif number <= 5:
-            raise RecordIOError(f"Record field {number} has wire type {wire_type}")
-    return Record(
-        features=features,
-        label=label,
-        uid=strings.get(3),
-        metadata=strings.get(4),
-        configuration=strings.get(5),
-    )
-
-
-def read_records(data: bytes) -> list[Record]:
-    """Every ``Record`` of a RecordIO-protobuf body or file."""
-    return [decode_record(payload) for payload in read_recordio(data)]
-
-
-def read_dense(data: bytes) -> tuple[np.ndarray, np.ndarray | None]:
-    """RecordIO-protobuf written by ``write_dense`` (or the SDK) as features and labels.
-
-    Sparse rows are expanded using their shape. Labels are returned only if every record
-    has one. All rows must have the same width.
-    """
-    rows, labels = [], []
-    for index, record in enumerate(read_records(data)):
-        tensor = record.features.get(FEATURES_KEY)
-        if tensor is None:
-            raise RecordIOError(f"record {index} has no features[{FEATURES_KEY!r}]")
-        rows.append(tensor.to_dense())
-        label = record.label.get(FEATURES_KEY)
-        if label is not None:
-            labels.append(label.values[0] if len(label.values) else np.nan)
-    widths = {len(row) for row in rows}
-    if len(widths) > 1:
-        raise RecordIOError(f"records have different widths: {sorted(widths)}")
-    matrix = np.vstack(rows) if rows else np.zeros((0, 0), dtype=np.float32)
-    return matrix, (np.array(labels) if rows and len(labels) == len(rows) else None)

@@ -34,6 +34,7 @@ from training.emulator.endpoints import (
     Log,
     ModelStore,
     is_valid_endpoint_name,
+    silent,
 )
 from training.emulator.exceptions import (
     DEFAULT_REGION,
@@ -86,7 +87,7 @@ class Application:
         store: ModelStore,
         region: str = DEFAULT_REGION,
         default_endpoint: str | None = None,
-        log: Log | None = None,
+        log: Log = silent,
     ) -> None:
         self.store = store
         self.region = region
@@ -108,7 +109,7 @@ class Application:
         except RuntimeApiError as error:
             return self.error_response(error, request_id)
         except Exception:
-            self._say(f"internal error on {request.method} {path}:\n{traceback.format_exc()}")
+            self._log(f"internal error on {request.method} {path}:\n{traceback.format_exc()}")
             return self.error_response(
                 InternalFailure("The emulator failed to process the request."), request_id
             )
@@ -185,7 +186,7 @@ class Application:
         except ValueError as error:  # the learner's word for "these rows can't be scored"
             raise PayloadError(str(error)) from None
         except Exception as error:
-            self._say(f"endpoint {name}: the model failed:\n{traceback.format_exc()}")
+            self._log(f"endpoint {name}: the model failed:\n{traceback.format_exc()}")
             raise ContainerError(f"the model failed to predict ({type(error).__name__})") from None
         return formats.encode_response(predictions, media), media
 
@@ -193,10 +194,6 @@ class Application:
         """The region the caller signed for, as SageMaker's region is the one it called."""
         match = _CREDENTIAL_REGION.search(request.headers.get("authorization", ""))
         return match.group(1) if match else self.region
-
-    def _say(self, message: str) -> None:
-        if self._log is not None:
-            self._log(message)
 
 
 def _validate_endpoint_name(name: str) -> None:

@@ -17,7 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from types import TracebackType
 
-from training.emulator.endpoints import Loader, Log, ModelStore, load_model
+from training.emulator.endpoints import Loader, Log, ModelStore, load_model, silent
 from training.emulator.exceptions import DEFAULT_REGION
 from training.emulator.protocol import HttpProtocol
 from training.emulator.responses import Application
@@ -64,9 +64,9 @@ class Emulator:
         loader: Loader = load_model,
     ) -> None:
         self.models_dir = Path(models_dir)
-        self._log = log
-        self._store = ModelStore(self.models_dir, loader=loader, log=log)
-        self._app = Application(self._store, region, default_endpoint, log)
+        self._log = silent if log is None else log
+        self._store = ModelStore(self.models_dir, loader=loader, log=self._log)
+        self._app = Application(self._store, region, default_endpoint, self._log)
         family = socket.AF_INET6 if ":" in host else socket.AF_INET
         self._socket: socket.socket | None = socket.create_server(
             (host, port), family=family, backlog=256
@@ -160,12 +160,12 @@ class Emulator:
         except KeyboardInterrupt:
             self._request_stop()
             loop.run_until_complete(main)  # let it close connections and the port
-            self._say("stopped")
+            self._log("stopped")
         except BaseException as error:  # e.g. the listening socket failed at start
             if ready is None:
                 raise
             if ready.is_set():
-                self._say(f"the emulator stopped on an error: {error!r}")
+                self._log(f"the emulator stopped on an error: {error!r}")
             else:
                 self._startup_error = error
         finally:
@@ -207,23 +207,19 @@ class Emulator:
     def _announce(self) -> None:
         names = self._store.names()
         if names:
-            self._say(f"SageMaker endpoint emulator on {self.url}, hosting: {', '.join(names)}")
+            self._log(f"SageMaker endpoint emulator on {self.url}, hosting: {', '.join(names)}")
         else:
-            self._say(
+            self._log(
                 f"SageMaker endpoint emulator on {self.url}, no endpoints yet: save a model "
                 f"to {self.models_dir}/<endpoint-name>/{MODEL_FILE}"
             )
         for name in self._store.skipped():
-            self._say(f"not hosting {name!r}: not a valid endpoint name (letters, digits, -)")
+            self._log(f"not hosting {name!r}: not a valid endpoint name (letters, digits, -)")
 
     def _close_socket(self) -> None:
         if self._socket is not None:
             self._socket.close()
             self._socket = None
-
-    def _say(self, message: str) -> None:
-        if self._log is not None:
-            self._log(message)
 
 
 def _in_thread_of(loop: asyncio.AbstractEventLoop, thread: threading.Thread | None) -> bool:

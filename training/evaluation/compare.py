@@ -15,13 +15,14 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+from sklearn.dummy import DummyClassifier, DummyRegressor
 from sklearn.linear_model import LinearRegression, LogisticRegression
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from training import datasets
 from training.linear_learner import LinearLearner
-from training.recipes import HYPERPARAMETERS
+from training.recipes import HYPERPARAMETERS, recipe
 
 from .metrics import classification_metrics, regression_metrics
 from .results import (
@@ -37,17 +38,10 @@ from .results import (
 
 FloatArray = npt.NDArray[np.float64]
 
-__all__ = ["baseline", "evaluate_model"]
+__all__ = ["evaluate_model"]
 
 # Prediction on rows: the score (the value, or the probability of class 1) and the label.
 Predict = Callable[[FloatArray], tuple[FloatArray, FloatArray | None]]
-
-
-def baseline(data: datasets.Dataset) -> LinearRegression | Pipeline:
-    """scikit-learn's plain model for a dataset, unfitted."""
-    if data.spec.predictor_type == "regressor":
-        return LinearRegression()
-    return make_pipeline(StandardScaler(), LogisticRegression())
 
 
 def _timed(fit: Callable[[], object], repeats: int = FIT_REPEATS) -> float:
@@ -137,8 +131,15 @@ def _learner(
     )
 
 
+def baseline(data: datasets.Dataset) -> LinearRegression | Pipeline:
+    """scikit-learn's plain model for a dataset, unfitted."""
+    if data.spec.predictor_type == "regressor":
+        return LinearRegression()
+    return make_pipeline(StandardScaler(), LogisticRegression())
+
+
 def _ols(key: str, label: str, data: datasets.Dataset, columns: list[int]) -> Result:
-    model = LinearRegression()
+    model = baseline(data)
     seconds = _timed(lambda: model.fit(data.train.X[:, columns], data.train.y))
     return _score(
         key,
@@ -173,27 +174,31 @@ def _logistic_regression(data: datasets.Dataset, columns: list[int]) -> Result:
 
 
 def _mean(data: datasets.Dataset, columns: list[int]) -> Result:
-    mean = float(data.train.y.mean())
+    model = DummyRegressor(strategy="mean").fit(data.train.X[:, columns], data.train.y)
     return _score(
         "mean",
         "trivial: the training mean",
         "trivial",
-        lambda X: (np.full(len(X), mean), None),
+        lambda X: (np.asarray(model.predict(X), dtype=np.float64), None),
         data,
         columns,
     )
 
 
 def _majority(data: datasets.Dataset, columns: list[int]) -> Result:
-    share = float(data.train.y.mean())
-    majority = 1.0 if share > 0.5 else 0.0
-    name = data.spec.class_labels[int(majority)] if data.spec.class_labels else str(majority)
-    # The constant score is the training share of class 1: a base rate ranks nothing, AUC 0.5.
+    # "prior" predicts the majority class and scores every row with the training share of
+    # class 1: a base rate ranks nothing, so its ROC AUC is 0.5.
+    model = DummyClassifier(strategy="prior").fit(data.train.X[:, columns], data.train.y)
+    majority = int(model.predict(data.train.X[:1, columns])[0])
+    name = data.spec.class_labels[majority] if data.spec.class_labels else str(majority)
     return _score(
         "majority",
         f"trivial: always '{name}', the majority",
         "trivial",
-        lambda X: (np.full(len(X), share), np.full(len(X), majority)),
+        lambda X: (
+            np.asarray(model.predict_proba(X)[:, 1], dtype=np.float64),
+            np.asarray(model.predict(X), dtype=np.float64),
+        ),
         data,
         columns,
     )
@@ -238,19 +243,32 @@ def evaluate_model(name: str, trained: LinearLearner | None = None) -> Evaluatio
     """
     data = datasets.load(name)
     spec = data.spec
-    hyperparameters = dict(HYPERPARAMETERS[name])
+    served = recipe(name)
+    hyperparameters = dict(served.hyperparameters)
     every = list(range(data.train.X.shape[1]))
     loss = hyperparameters.get("loss", "auto")
+    which = "tuned" if served.source == "tuned" else "the lessons'"
     results = [
         _learner(
             "linear_learner",
-            f"Linear Learner (recipe, loss={loss})",
+            f"Linear Learner (recipe: {which}, loss={loss})",
             hyperparameters,
             data,
             every,
             trained,
         )
     ]
+    if served.source == "tuned":
+        lesson = HYPERPARAMETERS[name]
+        results.append(
+            _learner(
+                "linear_learner_lesson",
+                f"Linear Learner (recipe: the lessons', loss={lesson.get('loss', 'auto')})",
+                dict(lesson),
+                data,
+                every,
+            )
+        )
     if spec.predictor_type == "regressor":
         # The bar compares like with like: the learner on the loss OLS minimises.
         squared = {**hyperparameters, "loss": "squared_loss"}
@@ -290,6 +308,7 @@ def evaluate_model(name: str, trained: LinearLearner | None = None) -> Evaluatio
         class_labels=spec.class_labels,
         rows={"train": len(data.train), "validation": len(data.validation), "test": len(data.test)},
         hyperparameters=hyperparameters,
+        recipe_source=served.describe(),
         trained_fresh=trained is None,
         y_test=data.test.y,
         results=by_key,

@@ -1,8 +1,8 @@
-"""Test-split metrics, computed with numpy: regression errors, binary counts and ROC.
+"""Test-split metrics of the reports, computed by ``sklearn.metrics`` and named as they show.
 
-They follow scikit-learn's definitions (the tests compare them with ``sklearn.metrics``) but
-need nothing beyond numpy, and the classification ones accept the 0/1 labels and scores of
-Linear Learner's prediction records as they come.
+The learner has its own numpy metrics (:mod:`training.linear_learner.metrics`), because it
+selects its winning model with them while importing only numpy; the reports measure every
+model, ours and the baselines alike, with scikit-learn's.
 """
 
 from __future__ import annotations
@@ -11,26 +11,9 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+from sklearn import metrics
 
-FloatArray = npt.NDArray[np.float64]
-
-__all__ = [
-    "classification_metrics",
-    "confusion_matrix",
-    "regression_metrics",
-    "roc_auc",
-    "roc_curve",
-]
-
-
-def _vectors(y_true: npt.ArrayLike, other: npt.ArrayLike) -> tuple[FloatArray, FloatArray]:
-    truth = np.asarray(y_true, dtype=np.float64).ravel()
-    values = np.asarray(other, dtype=np.float64).ravel()
-    if len(truth) != len(values) or len(truth) == 0:
-        raise ValueError(
-            f"need two equally long, non-empty vectors; got {len(truth)}, {len(values)}"
-        )
-    return truth, values
+__all__ = ["classification_metrics", "regression_metrics"]
 
 
 def regression_metrics(y_true: npt.ArrayLike, y_pred: npt.ArrayLike) -> dict[str, float]:
@@ -39,67 +22,11 @@ def regression_metrics(y_true: npt.ArrayLike, y_pred: npt.ArrayLike) -> dict[str
     >>> regression_metrics([1.0, 2.0, 3.0], [1.0, 2.0, 5.0])["mae"]
     0.6666666666666666
     """
-    truth, prediction = _vectors(y_true, y_pred)
-    errors = prediction - truth
-    residual = float(np.sum(errors**2))
-    total = float(np.sum((truth - truth.mean()) ** 2))
-    # A constant truth has no variance to explain: scikit-learn's convention, 1 if perfect.
-    r2 = 1.0 - residual / total if total > 0 else (1.0 if residual == 0 else 0.0)
     return {
-        "rmse": float(np.sqrt(residual / len(truth))),
-        "mae": float(np.mean(np.abs(errors))),
-        "r2": r2,
+        "rmse": float(metrics.root_mean_squared_error(y_true, y_pred)),
+        "mae": float(metrics.mean_absolute_error(y_true, y_pred)),
+        "r2": float(metrics.r2_score(y_true, y_pred)),
     }
-
-
-def confusion_matrix(y_true: npt.ArrayLike, y_pred: npt.ArrayLike) -> list[list[int]]:
-    """Counts of a binary prediction, laid out as scikit-learn's: ``[[TN, FP], [FN, TP]]``.
-
-    Rows are the true class (0, 1), columns the predicted class.
-    """
-    truth, predicted = _vectors(y_true, y_pred)
-    return [[int(np.sum((truth == t) & (predicted == p))) for p in (0, 1)] for t in (0, 1)]
-
-
-def _average_ranks(values: FloatArray) -> FloatArray:
-    """1-based ranks, tied values sharing the mean of the ranks they span."""
-    order = np.argsort(values, kind="mergesort")
-    _, first, counts = np.unique(values[order], return_index=True, return_counts=True)
-    ranks = np.empty(len(values))
-    ranks[order] = np.repeat(first + (counts + 1) / 2, counts)
-    return ranks
-
-
-def roc_auc(y_true: npt.ArrayLike, scores: npt.ArrayLike) -> float:
-    """Area under the ROC curve: the chance a random positive outscores a random negative.
-
-    Computed as the Mann-Whitney U statistic, so a tie counts one half; constant scores
-    give exactly 0.5.
-    """
-    truth, values = _vectors(y_true, scores)
-    positives = int(np.sum(truth == 1))
-    negatives = len(truth) - positives
-    if positives == 0 or negatives == 0:
-        raise ValueError("ROC AUC needs both classes in y_true")
-    rank_sum = float(np.sum(_average_ranks(values)[truth == 1]))
-    return (rank_sum - positives * (positives + 1) / 2) / (positives * negatives)
-
-
-def roc_curve(y_true: npt.ArrayLike, scores: npt.ArrayLike) -> tuple[FloatArray, FloatArray]:
-    """False and true positive rates as the threshold falls through each distinct score.
-
-    Starts at (0, 0), everything predicted negative, and ends at (1, 1).
-    """
-    truth, values = _vectors(y_true, scores)
-    order = np.argsort(-values, kind="mergesort")
-    sorted_scores, sorted_truth = values[order], truth[order]
-    # Only the last row of a run of tied scores is a cut: a threshold can't split a tie.
-    cuts = np.r_[np.flatnonzero(np.diff(sorted_scores)), len(values) - 1]
-    true_positives = np.cumsum(sorted_truth == 1)[cuts]
-    false_positives = np.cumsum(sorted_truth == 0)[cuts]
-    tpr = np.r_[0.0, true_positives / max(int(true_positives[-1]), 1)]
-    fpr = np.r_[0.0, false_positives / max(int(false_positives[-1]), 1)]
-    return fpr, tpr
 
 
 def classification_metrics(
@@ -107,15 +34,23 @@ def classification_metrics(
 ) -> dict[str, Any]:
     """Accuracy, precision, recall, F1 and ROC AUC of class 1, and the confusion matrix.
 
-    Precision is 0 when nothing is predicted positive (scikit-learn's value, without its
-    warning), as for a majority-class baseline whose majority is class 0.
+    The confusion matrix is ``[[TN, FP], [FN, TP]]``, rows the true class. Precision is 0
+    when nothing is predicted positive, without a warning, as for a majority-class baseline
+    whose majority is class 0.
+
+    >>> classification_metrics([0, 1, 1, 0], [0, 1, 0, 0], [0.1, 0.9, 0.4, 0.3])["roc_auc"]
+    1.0
     """
-    (tn, fp), (fn, tp) = matrix = confusion_matrix(y_true, y_pred)
+    truth = np.asarray(y_true, dtype=np.float64)
+    predicted = np.asarray(y_pred, dtype=np.float64)
+    if len(np.unique(truth)) != 2:
+        # scikit-learn would warn and report NaN; a report must not print that as a number.
+        raise ValueError("ROC AUC needs both classes in y_true")
     return {
-        "accuracy": (tp + tn) / (tn + fp + fn + tp),
-        "precision": tp / (tp + fp) if tp + fp else 0.0,
-        "recall": tp / (tp + fn) if tp + fn else 0.0,
-        "f1": 2 * tp / (2 * tp + fp + fn) if tp else 0.0,
-        "roc_auc": roc_auc(y_true, scores),
-        "confusion_matrix": matrix,
+        "accuracy": float(metrics.accuracy_score(truth, predicted)),
+        "precision": float(metrics.precision_score(truth, predicted, zero_division=0)),
+        "recall": float(metrics.recall_score(truth, predicted, zero_division=0)),
+        "f1": float(metrics.f1_score(truth, predicted, zero_division=0)),
+        "roc_auc": float(metrics.roc_auc_score(truth, scores)),
+        "confusion_matrix": metrics.confusion_matrix(truth, predicted, labels=[0, 1]).tolist(),
     }

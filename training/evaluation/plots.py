@@ -14,8 +14,8 @@ from pathlib import Path
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from sklearn.metrics import roc_curve
 
-from .metrics import roc_curve
 from .results import Evaluation, Result
 
 __all__ = ["PLOTS", "plot"]
@@ -100,7 +100,7 @@ def _roc(evaluation: Evaluation) -> Figure:
     figure = _figure()
     axes = figure.add_subplot()
     for result in _compared(evaluation):
-        fpr, tpr = roc_curve(evaluation.y_test, result.scores)
+        fpr, tpr, _ = roc_curve(evaluation.y_test, result.scores)
         axes.plot(fpr, tpr, label=f"{result.label} (AUC {result.test['roc_auc']:.3f})")
     axes.plot([0, 1], [0, 1], color="grey", linestyle="--", label="chance")
     axes.set(

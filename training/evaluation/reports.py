@@ -139,8 +139,8 @@ def _provenance(evaluation: Evaluation) -> str:
         else "loaded from the saved model"
     )
     return (
-        f"The Linear Learner was {trained} with the recipe's hyperparameters from "
-        f"`training/recipes.py`: fitted on the {rows['train']}-row training split, its winner "
+        f"The Linear Learner was {trained} with {evaluation.recipe_source}, the one `train` "
+        f"uses: fitted on the {rows['train']}-row training split, its winner "
         f"selected on the {rows['validation']}-row validation split, as a SageMaker training "
         f"job does. scikit-learn's baseline and the trivial baseline were fitted on the same "
         f"{rows['train']} training rows. Every number below is on the {rows['test']}-row "

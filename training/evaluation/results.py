@@ -79,6 +79,7 @@ class Evaluation:
     class_labels: tuple[str, str] | None
     rows: dict[str, int]
     hyperparameters: dict[str, Any]
+    recipe_source: str
     trained_fresh: bool
     y_test: FloatArray
     results: dict[str, Result]
@@ -114,6 +115,7 @@ class Evaluation:
             "rows": self.rows,
             "features": len(self.feature_names),
             "hyperparameters": self.hyperparameters,
+            "recipe": self.recipe_source,
             "labels": {key: result.label for key, result in self.results.items()},
             "families": {key: result.family for key, result in self.results.items()},
             "metrics": {key: result.test for key, result in self.results.items()},

@@ -1,14 +1,16 @@
 """Settings of the local target, read from the environment here only.
 
 Lookup order: command-line flags (the CLI passes them in), then these environment
-variables, then the local defaults.
+variables, then the local defaults, read by ``chalicelib.config.setting`` as on every side.
 
 | variable | default | meaning |
 |---|---|---|
 | ``MODELS_DIR`` | ``models/`` in the project | where local models are saved, one folder per endpoint |
-| ``EMULATOR_HOST`` / ``EMULATOR_PORT`` | ``127.0.0.1`` / ``8080`` | the local SageMaker endpoint (SageMaker's container port) |
-| ``API_HOST`` / ``API_PORT`` | ``127.0.0.1`` / ``8000`` | the local API (Chalice's local port) |
+| ``EMULATOR_HOST`` / ``EMULATOR_PORT`` (``--host``) | ``127.0.0.1`` / ``8080`` | the local SageMaker endpoint (SageMaker's container port) |
+| ``API_HOST`` / ``API_PORT`` (``--host``) | ``127.0.0.1`` / ``8000`` | the local API (Chalice's local port) |
 | ``RAINFALL_ENDPOINT_NAME`` etc. | the model's name | the API's own setting: models are saved and served under it |
+| ``TUNED_DIR`` | ``training/tuned/`` | where ``tune`` writes tuned recipes and ``train`` reads them |
+| ``REPORTS_DIR`` | ``reports/`` in the project | where ``tune`` writes ``<model>-tuning.md`` and its plots |
 | ``API_KEYS`` | unset | the local server's keys, each with its own plan (below); unset: the key file's |
 | ``API_KEYS_FILE`` | ``.local-api-keys.json`` in the project | the git-ignored key file ``make serve`` and ``api-keys`` keep |
 
@@ -27,11 +29,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-from chalicelib.config import ConfigurationError, endpoint_names
+from chalicelib.config import ConfigurationError, endpoint_names, setting
 from training.errors import SettingsError
 from training.local.throttling import LocalKey
-from training.paths import MODELS_DIR, PROJECT_DIR
+from training.paths import MODELS_DIR, PROJECT_DIR, REPORTS_DIR
+from training.recipes import TUNED_DIR
 from training.usage_plans import KEY_VALUE, UsagePlan
 
 API_KEYS_FILE = PROJECT_DIR / ".local-api-keys.json"
@@ -48,6 +52,8 @@ class LocalSettings:
     api_host: str = "127.0.0.1"
     api_port: int = 8000
     endpoint_names: Mapping[str, str] = field(default_factory=lambda: endpoint_names({}))
+    tuned_dir: Path = TUNED_DIR
+    reports_dir: Path = REPORTS_DIR
     api_keys: tuple[LocalKey, ...] | None = None
     api_keys_file: Path = API_KEYS_FILE
 
@@ -56,28 +62,39 @@ class LocalSettings:
         return self.models_dir / self.endpoint_names[model]
 
     @classmethod
-    def from_environ(cls, environ: Mapping[str, str]) -> LocalSettings:
-        defaults = cls()
+    def from_environ(
+        cls, environ: Mapping[str, str], flags: Mapping[str, Any] | None = None
+    ) -> LocalSettings:
+        """Settings from parsed flags (``vars(args)``; ``--host`` sets both hosts), then
+        ``environ``, then the defaults."""
+        defaults, host = cls(), (flags or {}).get("host")
         try:
-            names = endpoint_names(environ)
+            return cls(
+                models_dir=setting(environ, "MODELS_DIR", defaults.models_dir, Path),
+                emulator_host=setting(
+                    environ, "EMULATOR_HOST", defaults.emulator_host, str, flag=host
+                ),
+                emulator_port=setting(
+                    environ, "EMULATOR_PORT", defaults.emulator_port, _port, expected=_A_PORT
+                ),
+                api_host=setting(environ, "API_HOST", defaults.api_host, str, flag=host),
+                api_port=setting(environ, "API_PORT", defaults.api_port, _port, expected=_A_PORT),
+                endpoint_names=endpoint_names(environ),
+                tuned_dir=setting(environ, "TUNED_DIR", defaults.tuned_dir, Path),
+                reports_dir=setting(environ, "REPORTS_DIR", defaults.reports_dir, Path),
+                api_keys=parse_api_keys(environ["API_KEYS"]) if environ.get("API_KEYS") else None,
+                api_keys_file=setting(environ, "API_KEYS_FILE", defaults.api_keys_file, Path),
+            )
         except ConfigurationError as error:
             raise SettingsError(str(error)) from None
-        return cls(
-            models_dir=Path(environ.get("MODELS_DIR") or defaults.models_dir),
-            emulator_host=environ.get("EMULATOR_HOST") or defaults.emulator_host,
-            emulator_port=_port(environ, "EMULATOR_PORT", defaults.emulator_port),
-            api_host=environ.get("API_HOST") or defaults.api_host,
-            api_port=_port(environ, "API_PORT", defaults.api_port),
-            endpoint_names=names,
-            api_keys=parse_api_keys(environ["API_KEYS"]) if environ.get("API_KEYS") else None,
-            api_keys_file=Path(environ.get("API_KEYS_FILE") or defaults.api_keys_file),
-        )
 
 
-def _port(environ: Mapping[str, str], name: str, default: int) -> int:
-    raw = environ.get(name) or str(default)
+_A_PORT = "a port number (0 to 65535)"
+
+
+def _port(raw: str) -> int:
     if not raw.isdigit() or int(raw) > 65535:
-        raise SettingsError(f"{name}={raw!r} is not a port number (0 to 65535)")
+        raise ValueError(raw)
     return int(raw)
 
 
@@ -91,12 +108,12 @@ def parse_api_keys(raw: str) -> tuple[LocalKey, ...]:
             raise SettingsError(f"{where}: a key is 20 to 128 letters and digits")
         settings: dict[str, str] = {}
         for option in filter(None, (o.strip() for o in options.split(","))):
-            name, equals, setting = option.partition("=")
+            name, equals, option_value = option.partition("=")
             if not equals or name.strip() not in _KEY_OPTIONS:
                 raise SettingsError(
                     f"{where}: {name.strip()!r} is not one of {', '.join(_KEY_OPTIONS)} (as name=value)"
                 )
-            settings[name.strip()] = setting.strip()
+            settings[name.strip()] = option_value.strip()
         default = UsagePlan()
         try:
             plan = UsagePlan(

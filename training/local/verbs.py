@@ -9,24 +9,47 @@ import argparse
 from collections.abc import Mapping
 from pathlib import Path
 
+from training import tuning
 from training.errors import UsageError
 from training.local import access, supervision, workflow
 from training.local.settings import LocalSettings
 from training.usage_plans import KeyCommand
 
-VERBS = ("train", "serve", "status", "delete", "evaluate", "api-keys", "import", "export")
+VERBS = (
+    "train",
+    "tune",
+    "serve",
+    "status",
+    "delete",
+    "evaluate",
+    "api-keys",
+    "import",
+    "export",
+    "transform",
+    "explain",
+)
 
 
 def train(args: argparse.Namespace, environ: Mapping[str, str]) -> None:
-    """Train each model with its recipe and save it under ``models/``."""
-    workflow.train(args.models, LocalSettings.from_environ(environ), only_missing=args.if_missing)
+    """Train each model with its recipe (tuned, or ``--recipe lesson``) under ``models/``."""
+    workflow.train(
+        args.models,
+        LocalSettings.from_environ(environ),
+        only_missing=args.if_missing,
+        choice=args.recipe,
+    )
+
+
+def tune(args: argparse.Namespace, environ: Mapping[str, str]) -> None:
+    """Search hyperparameters with Optuna; write ``training/tuned/<model>.json`` and a report."""
+    plan = tuning.plan_from_arguments(args)
+    workflow.tune(plan, LocalSettings.from_environ(environ))
 
 
 def serve(args: argparse.Namespace, environ: Mapping[str, str]) -> None:
     """Host the local models on the local endpoint, and with ``--api`` the API in front."""
-    supervision.serve(
-        LocalSettings.from_environ(environ), with_api=args.api, host=args.host, environ=environ
-    )
+    settings = LocalSettings.from_environ(environ, flags=vars(args))  # --host is in there
+    supervision.serve(settings, with_api=args.api, environ=environ)
 
 
 def status(args: argparse.Namespace, environ: Mapping[str, str]) -> None:
@@ -62,6 +85,7 @@ def api_keys(args: argparse.Namespace, environ: Mapping[str, str]) -> None:
     else:
         access.list_keys(settings)
 
+
 def import_(args: argparse.Namespace, environ: Mapping[str, str]) -> None:
     """An artifact file put where the local endpoint serves it as ``args.endpoint_name``."""
     if args.from_training_job or (args.source or "").startswith("s3://"):
@@ -80,3 +104,18 @@ def export(args: argparse.Namespace, environ: Mapping[str, str]) -> None:
     workflow.export_artifact(
         args.model, Path(args.output), LocalSettings.from_environ(environ), force=args.force
     )
+
+
+def transform(args: argparse.Namespace, environ: Mapping[str, str]) -> None:
+    """Predict every row of a file with the local endpoint, as a Batch Transform job would."""
+    from training.batch.request import TransformRequest
+    from training.local.transform import DEFAULT_PAYLOAD_MB
+    from training.local.transform import transform as run
+
+    request = TransformRequest.from_args(args, default_payload_mb=DEFAULT_PAYLOAD_MB)
+    run(request, LocalSettings.from_environ(environ))
+def explain(args: argparse.Namespace, environ: Mapping[str, str]) -> None:
+    """One instance's contributions through the local model, as a table and a waterfall PNG."""
+    from training.local.explain import explain as explain_instance
+
+    explain_instance(args.model, args.instance, args.output, LocalSettings.from_environ(environ))

@@ -1,13 +1,14 @@
-"""The local target's work: train models into ``models/``, report on them, delete them.
+"""The local target's work: train models into ``models/``, tune them, report, delete them.
 
-Serving them (``make serve``) is process supervision, and lives in ``supervision``.
+Serving them (``make serve``) is process supervision, and lives in ``supervision``; the
+search itself is in ``tuning``.
 """
 
 from __future__ import annotations
 
 import shutil
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -16,21 +17,35 @@ from training.emulator.artifacts import ARTIFACT_FILE
 from training.errors import LocalError
 from training.linear_learner.persistence import MODEL_FILE
 from training.local.settings import LocalSettings
-from training.recipes import HYPERPARAMETERS
+from training.recipes import Recipe, recipe, tuned_path, write_tuned
+from training.tuning import TuningPlan, tuned_recipe
 
 PROGRESS_LINES = 20
 Say = Callable[[str], None]
 
 
 def train_one(
-    model: str, settings: LocalSettings, say: Callable[[str], None] = print
+    model: str,
+    settings: LocalSettings,
+    say: Callable[[str], None] = print,
+    *,
+    data: datasets.Dataset | None = None,
+    hyperparameters: Mapping[str, Any] | None = None,
+    choice: str = "tuned",
 ) -> dict[str, Any]:
-    """Train one model on its training split, select on validation, save it; returns the report."""
+    """Train one model on its training split, select on validation, save it; returns the report.
+
+    ``data`` and ``hyperparameters`` default to the model's dataset (``datasets.load``) and
+    recipe (``HYPERPARAMETERS``); a test passes its own model's.
+    """
     from training.linear_learner import LinearLearner
     from training.linear_learner.trainer import EpochReport
 
-    data = datasets.load(model)
-    hyperparameters = HYPERPARAMETERS[model]
+    data = datasets.load(model) if data is None else data
+    if hyperparameters is None:
+        chosen = recipe(model, choice, settings.tuned_dir)
+        hyperparameters = chosen.hyperparameters
+        say(f"{model}: {chosen.describe()}")
     say(
         f"{model}: training {hyperparameters.get('num_models', 'auto')} models on "
         f"{len(data.train)} rows x {data.train.X.shape[1]} features"
@@ -81,7 +96,7 @@ def _short(value: Any) -> str:
     return f"{value:.4g}" if isinstance(value, float) else str(value)
 
 
-def is_current(settings: LocalSettings, model: str) -> bool:
+def is_current(settings: LocalSettings, model: str, choice: str = "tuned") -> bool:
     """Whether a saved model exists and was trained with the recipe's hyperparameters.
 
     An imported artifact counts as current: the endpoint serves it instead of the local model.
@@ -96,8 +111,8 @@ def is_current(settings: LocalSettings, model: str) -> bool:
         saved = LinearLearner.load(settings.model_dir(model)).hyperparameters()
     except (OSError, ValueError, KeyError):
         return False
-    wanted = LinearLearner(**HYPERPARAMETERS[model]).hyperparameters()
-    return saved == wanted
+    wanted = recipe(model, choice, settings.tuned_dir).hyperparameters
+    return saved == LinearLearner(**wanted).hyperparameters()
 
 
 def has_imported_artifact(settings: LocalSettings, model: str) -> bool:
@@ -109,12 +124,18 @@ def train(
     settings: LocalSettings,
     only_missing: bool = False,
     say: Callable[[str], None] = print,
+    choice: str = "tuned",
 ) -> None:
-    """Train each model; with ``only_missing``, only those without a current model file."""
-    for model in models:
-        if only_missing and is_current(settings, model):
+    """Train each model; with ``only_missing``, only those without a current model file.
+
+    ``choice`` is ``tuned`` (a model's file in ``training/tuned/`` when it has one, else the
+    lesson's recipe) or ``lesson``. Every tuned file is checked before anything trains.
+    """
+    recipes: list[Recipe] = [recipe(model, choice, settings.tuned_dir) for model in models]
+    for chosen in recipes:
+        if only_missing and is_current(settings, chosen.model, choice):
             continue
-        train_one(model, settings, say)
+        train_one(chosen.model, settings, say, choice=choice)
 
 
 def status(
@@ -129,7 +150,7 @@ def status(
         elif not path.exists():
             state = "not trained (python -m training train " + model + ")"
         elif is_current(settings, model):
-            state = "trained, current"
+            state = f"trained, current ({recipe(model, tuned_dir=settings.tuned_dir).source} recipe)"
         else:
             state = "trained with other settings: `make serve` retrains it"
         say(f"{model}: {state}  [{path}]")
@@ -146,6 +167,34 @@ def delete(
             say(f"{model}: deleted {directory}")
         else:
             say(f"{model}: nothing to delete at {directory}")
+
+
+def tune(plan: TuningPlan, settings: LocalSettings, say: Callable[[str], None] = print) -> Path:
+    """Search the plan with Optuna, write the tuned recipe and the report; returns the recipe.
+
+    The tuned recipe goes to ``training/tuned/<model>.json`` (``TUNED_DIR``), where ``train``
+    picks it up; the report to ``reports/<model>-tuning.md`` (``REPORTS_DIR``).
+    """
+    from training.evaluation import tuning as report
+    from training.local.tuning import search
+
+    result = search(plan, say)
+    best = result.best
+    assert best.value is not None
+    content = tuned_recipe(
+        plan, best.params, best.value, result.counts(), "local", seconds=round(result.seconds, 1)
+    )
+    path = write_tuned(tuned_path(plan.model, settings.tuned_dir), content)
+    compared = report.compare(plan.model, content["hyperparameters"])
+    written = report.write(result, settings.reports_dir, compared)
+    say(
+        f"{plan.model}: best of {len(result.trials)} trials in {result.seconds:.1f} s: trial "
+        f"{best.number + 1}, {plan.objective.name} {best.value:.5g}"
+    )
+    say(f"{plan.model}: tuned recipe written to {path}; `train` uses it from now on")
+    say("  (commit it to ship it; `train --recipe lesson` trains with the lessons' settings)")
+    say(f"{plan.model}: report {written[0]}")
+    return path
 
 
 def import_artifact(

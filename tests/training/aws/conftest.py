@@ -48,6 +48,7 @@ def fake_credentials(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
         "SAGEMAKER_INSTANCE_COUNT",
         "SAGEMAKER_USER_CONFIG_OVERRIDE",
         "SAGEMAKER_ADMIN_CONFIG_OVERRIDE",
+        "TUNED_DIR",
     ):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")

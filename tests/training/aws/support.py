@@ -81,6 +81,7 @@ def default_settings(state_dir: Path) -> AwsSettings:
         bucket=BUCKET,
         role_arn=ROLE_ARN,
         state_dir=state_dir,
+        tuned_dir=state_dir.parent / "tuned",
         poll_seconds=30.0,
     )
 

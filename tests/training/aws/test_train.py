@@ -9,12 +9,12 @@ import numpy as np
 import pytest
 from botocore.stub import ANY
 
+from tests.recordio_bodies import dense_matrix
 from tests.training.aws.support import BUCKET, REGION, ROLE_ARN, Harness
 from training import datasets
 from training.aws import workflow
 from training.aws.errors import BucketProblem, TrainingFailed, WaitTimedOut
 from training.aws.resources import SageMakerResources
-from training.emulator.recordio import read_dense
 from training.recipes import HYPERPARAMETERS
 
 # The facts sheet's us-east-1 Linear Learner image (section 6), an oracle independent of the SDK.
@@ -38,7 +38,7 @@ def test_each_split_is_uploaded_as_recordio_protobuf_that_decodes_to_the_dataset
     ):
         key = f"sagemaker-predictions/housing/{channel}/records.pbr"
         body = harness.s3.get_object(Bucket=BUCKET, Key=key)["Body"].read()
-        features, labels = read_dense(body)
+        features, labels = dense_matrix(body)
         assert features.dtype == np.float32
         np.testing.assert_array_equal(features, split.X.astype(np.float32))
         np.testing.assert_array_equal(labels, split.y.astype(np.float32))

@@ -7,6 +7,7 @@ import json
 import numpy as np
 import pytest
 
+from tests.recordio_bodies import framed, record
 from training.emulator import formats, recordio
 from training.emulator.exceptions import PayloadError, UnsupportedAccept, UnsupportedMediaType
 
@@ -41,15 +42,17 @@ def test_negotiate_refuses_accept_headers_naming_nothing_writable(accept: str) -
 
 @pytest.mark.parametrize(
     ("header", "media"),
-    [
-        ("text/csv; charset=utf-8", "text/csv"),
-        (" Application/JSON ", "application/json"),
-        (None, "application/octet-stream"),
-        ("", "application/octet-stream"),
-    ],
+    [("text/csv; charset=utf-8", "text/csv"), (" Application/JSON ", "application/json")],
 )
-def test_media_type_drops_parameters_and_case(header: str | None, media: str) -> None:
-    assert formats.media_type(header) == media
+def test_request_media_type_drops_parameters_and_case(header: str, media: str) -> None:
+    assert formats.request_media_type(header) == media
+
+
+@pytest.mark.parametrize("header", [None, ""])
+def test_a_request_without_content_type_is_octet_stream_and_refused(header: str | None) -> None:
+    with pytest.raises(UnsupportedMediaType) as raised:
+        formats.request_media_type(header)
+    assert "'application/octet-stream' is not supported" in raised.value.message
 
 
 def test_unsupported_content_type_is_refused_with_415() -> None:
@@ -62,6 +65,26 @@ def test_unsupported_content_type_is_refused_with_415() -> None:
 def test_csv_rows_become_a_float_matrix() -> None:
     matrix = formats.decode_request(b"1,2.5\r\n-3e2, 4\r\n", "text/csv", 2)
     np.testing.assert_array_equal(matrix, [[1.0, 2.5], [-300.0, 4.0]])
+
+
+@pytest.mark.parametrize(
+    ("body", "rows"),
+    [
+        (b"1_000,2\n3,4", [[1000.0, 2.0], [3.0, 4.0]]),  # float() takes it, numpy's reader not
+        (b"1,2\n3,4\n", [[1.0, 2.0], [3.0, 4.0]]),
+        (b"0.1,1e-3\n", [[0.1, 0.001]]),
+    ],
+)
+def test_csv_reads_the_same_numbers_whichever_reader_takes_it(
+    body: bytes, rows: list[list[float]]
+) -> None:
+    np.testing.assert_array_equal(formats.decode_request(body, "text/csv", 2), rows)
+
+
+def test_csv_with_a_blank_line_inside_is_refused_as_an_empty_record() -> None:
+    with pytest.raises(PayloadError) as raised:
+        formats.decode_request(b"1,2\n\n3,4", "text/csv", 2)
+    assert "record 2 has 1 features" in raised.value.message
 
 
 @pytest.mark.parametrize(
@@ -140,9 +163,9 @@ def test_jsonlines_skips_blank_lines() -> None:
 
 
 def test_recordio_request_without_features_values_is_refused() -> None:
-    body = recordio.write_records(
-        [recordio.Record(features={"other": recordio.Tensor(np.ones(2, dtype=np.float32))})]
-    )
+    message = record()
+    message.features["other"].float32_tensor.values.extend([1.0, 1.0])
+    body = framed([message])
     with pytest.raises(PayloadError) as raised:
         formats.decode_request(body, "application/x-recordio-protobuf", 2)
     assert 'features["values"]' in raised.value.message
@@ -160,17 +183,27 @@ def test_jsonlines_response_ends_every_record_with_a_newline() -> None:
     assert body == b'{"score": 1.0}\n{"score": 2.0}\n'
 
 
+def test_jsonlines_response_of_multiclass_records_keeps_one_record_a_line() -> None:
+    records = [
+        {"score": [0.25, 0.75], "predicted_label": 1},
+        {"score": [1.0, 0.0], "predicted_label": 0},
+    ]
+    body = formats.encode_response(records, "application/jsonlines")
+    assert [json.loads(line) for line in body.splitlines()] == records
+    assert body.endswith(b"}\n")
+
+
 def test_recordio_response_holds_each_output_as_a_float32_label_tensor() -> None:
     body = formats.encode_response(
         [{"score": [0.25, 0.75], "predicted_label": 1}], "application/x-recordio-protobuf"
     )
-    (record,) = recordio.read_records(body)
-    assert record.features == {}
+    (answer,) = recordio.read_records(body)
+    assert len(answer.features) == 0
     np.testing.assert_array_equal(
-        record.label["score"].values, np.array([0.25, 0.75], dtype=np.float32)
+        recordio.read_label(answer, "score"), np.array([0.25, 0.75], dtype=np.float32)
     )
     np.testing.assert_array_equal(
-        record.label["predicted_label"].values, np.array([1.0], dtype=np.float32)
+        recordio.read_label(answer, "predicted_label"), np.array([1.0], dtype=np.float32)
     )
 
 
@@ -178,5 +211,5 @@ def test_recordio_response_with_ragged_outputs_is_still_written() -> None:
     body = formats.encode_response(
         [{"score": [0.5]}, {"score": [0.25, 0.75]}], "application/x-recordio-protobuf"
     )
-    widths = [len(record.label["score"].values) for record in recordio.read_records(body)]
+    widths = [len(recordio.read_label(answer, "score")) for answer in recordio.read_records(body)]
     assert widths == [1, 2]

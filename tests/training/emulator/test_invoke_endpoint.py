@@ -12,13 +12,14 @@ import numpy as np
 import pytest
 from botocore.exceptions import ClientError
 
+from tests import recordio_bodies
 from tests.training.emulator.conftest import (
     N_FEATURES,
     csv_body,
     feature_rows,
     make_runtime_client,
 )
-from training.emulator import ACCOUNT_ID, Emulator, recordio
+from training.emulator import ACCOUNT_ID, Emulator
 from training.linear_learner import LinearLearner
 
 ENDPOINTS = ["housing", "credit", "weather"]
@@ -111,7 +112,7 @@ def test_dense_recordio_protobuf_requests_are_read(
     runtime: Any, learners: dict[str, LinearLearner]
 ) -> None:
     rows = feature_rows(3).astype(np.float32)
-    body = recordio.write_dense(rows)
+    body = recordio_bodies.dense(rows)
     _, answer = invoke(runtime, "weather", body, ContentType="application/x-recordio-protobuf")
     assert json.loads(answer) == predictions(learners, "weather", rows.astype(np.float64))
 
@@ -119,12 +120,11 @@ def test_dense_recordio_protobuf_requests_are_read(
 def test_sparse_recordio_protobuf_requests_are_read(
     runtime: Any, learners: dict[str, LinearLearner]
 ) -> None:
-    tensor = recordio.Tensor(
-        values=np.array([2.0, -1.0], dtype=np.float32),
-        keys=np.array([1, 2], dtype=np.uint64),
-        shape=(N_FEATURES,),
-    )
-    body = recordio.write_records([recordio.Record(features={"values": tensor})])
+    message = recordio_bodies.record()
+    message.features["values"].float32_tensor.values.extend([2.0, -1.0])
+    message.features["values"].float32_tensor.keys.extend([1, 2])
+    message.features["values"].float32_tensor.shape.extend([N_FEATURES])
+    body = recordio_bodies.framed([message])
     _, answer = invoke(runtime, "housing", body, ContentType="application/x-recordio-protobuf")
     assert json.loads(answer) == predictions(learners, "housing", np.array([[0, 2.0, -1.0, 0]]))
 
@@ -167,17 +167,18 @@ def test_recordio_accept_answers_float32_label_tensors(
         ContentType="text/csv",
         Accept="application/x-recordio-protobuf",
     )
-    records = recordio.read_records(body)
+    records = recordio_bodies.sdk_records(body)
     expected = learners[name].predict_records(rows)
     assert response["ContentType"] == "application/x-recordio-protobuf"
     assert len(records) == len(expected)
     for record, wanted in zip(records, expected, strict=True):
-        assert record.features == {}
+        assert len(record.features) == 0
         assert set(record.label) == set(wanted)
         for key, value in wanted.items():
-            assert record.label[key].values.dtype == np.float32
+            assert record.label[key].WhichOneof("value") == "float32_tensor"
             np.testing.assert_array_equal(
-                record.label[key].values, np.atleast_1d(np.float32(value))
+                np.array(record.label[key].float32_tensor.values, dtype=np.float32),
+                np.atleast_1d(np.float32(value)),
             )
 
 

@@ -1,170 +1,92 @@
-"""training.recordio against the SageMaker Python SDK v2's own writer and reader.
+"""The emulator's RecordIO-protobuf against the SageMaker Python SDK v2's own writers and reader.
 
-The SDK is the reference: ``write_dense`` must give its bytes exactly, and each side must
-read what the other wrote.
+The SDK is the reference: what it writes, the emulator reads; what the emulator writes, it
+reads. Broken framing and broken messages are a ``RecordIOError``, never a crash.
 """
 
 from __future__ import annotations
 
-import io
 import struct
 
 import numpy as np
 import pytest
 import scipy.sparse
 
+from tests.recordio_bodies import dense, framed, record, sdk_records, sparse
 from training.emulator import recordio
 
-# Importing the SDK warns that v2 is on its way out; that warning alone is expected here.
-pytestmark = pytest.mark.filterwarnings(
-    "ignore:.*SageMaker Python SDK v2, which is on path of deprecation:FutureWarning"
-)
-
 MATRICES = {
-    "float32 with float32 labels": (np.float32, np.float32),
-    "float32 without labels": (np.float32, None),
-    "float64 with float64 labels": (np.float64, np.float64),
-    "float32 with int labels": (np.float32, int),
-    "int with int labels": (int, int),
+    "float32": np.float32,
+    "float64": np.float64,
+    "int": int,
 }
 
 
-def sample(
-    feature_dtype: type, label_dtype: type | None, rows: int = 6, columns: int = 5
-) -> tuple[np.ndarray, np.ndarray | None]:
+def sample(dtype: type, rows: int = 6, columns: int = 5) -> np.ndarray:
     rng = np.random.default_rng(11)
-    if feature_dtype is int:
-        features = rng.integers(-1000, 1000, size=(rows, columns))
-    else:
-        features = rng.normal(size=(rows, columns)).astype(feature_dtype)
-    if label_dtype is None:
-        return features, None
-    if label_dtype is int:
-        return features, rng.integers(-3, 3, size=rows)
-    return features, rng.normal(size=rows).astype(label_dtype)
-
-
-def sdk_bytes(features: np.ndarray, labels: np.ndarray | None) -> bytes:
-    from sagemaker.amazon.common import write_numpy_to_dense_tensor
-
-    buffer = io.BytesIO()
-    write_numpy_to_dense_tensor(buffer, features, labels)
-    return buffer.getvalue()
+    if dtype is int:
+        return rng.integers(-1000, 1000, size=(rows, columns))
+    return rng.normal(size=(rows, columns)).astype(dtype)
 
 
 @pytest.mark.parametrize("case", MATRICES)
-def test_write_dense_gives_the_sdks_bytes_exactly(case: str) -> None:
-    features, labels = sample(*MATRICES[case])
-    assert recordio.write_dense(features, labels) == sdk_bytes(features, labels)
+def test_dense_rows_the_sdk_wrote_are_read_with_their_values_and_type(case: str) -> None:
+    features = sample(MATRICES[case])
+    tensors = recordio.read_features(dense(features, np.arange(len(features), dtype=np.float32)))
+    assert all(tensor is not None and not tensor.is_sparse for tensor in tensors)
+    read = np.vstack([tensor.to_dense() for tensor in tensors if tensor is not None])
+    np.testing.assert_array_equal(read, features)
+    assert read.dtype == (np.int32 if case == "int" else features.dtype)
 
 
-@pytest.mark.parametrize("case", MATRICES)
-def test_read_dense_reads_what_the_sdk_wrote(case: str) -> None:
-    features, labels = sample(*MATRICES[case])
-    read_features, read_labels = recordio.read_dense(sdk_bytes(features, labels))
-    np.testing.assert_array_equal(read_features, features)
-    if labels is None:
-        assert read_labels is None
-    else:
-        np.testing.assert_array_equal(read_labels, labels)
-
-
-def test_the_sdk_reads_what_write_dense_wrote() -> None:
-    from sagemaker.amazon.common import read_records
-
-    features, labels = sample(np.float32, np.float32)
-    records = read_records(io.BytesIO(recordio.write_dense(features, labels)))
-    assert len(records) == len(features)
-    for record, row, label in zip(records, features, labels, strict=True):  # type: ignore[arg-type]
-        np.testing.assert_array_equal(record.features["values"].float32_tensor.values, row)
-        assert record.label["values"].float32_tensor.values[0] == label
-
-
-def test_sparse_records_written_by_the_sdk_are_read_and_expanded() -> None:
-    from sagemaker.amazon.common import write_spmatrix_to_sparse_tensor
-
+def test_sparse_rows_the_sdk_wrote_are_read_and_expanded() -> None:
     matrix = scipy.sparse.random(5, 12, density=0.3, random_state=3, format="csr").astype(
         np.float32
     )
-    buffer = io.BytesIO()
-    write_spmatrix_to_sparse_tensor(buffer, matrix, np.arange(5, dtype=np.float32))
-    records = recordio.read_records(buffer.getvalue())
-    features, labels = recordio.read_dense(buffer.getvalue())
-    assert records[0].features["values"].is_sparse
-    assert records[0].features["values"].shape == (12,)
-    np.testing.assert_array_equal(features, matrix.toarray())
-    np.testing.assert_array_equal(labels, np.arange(5))  # type: ignore[arg-type]
+    tensors = recordio.read_features(sparse(matrix, np.arange(5, dtype=np.float32)))
+    assert tensors[0] is not None and tensors[0].is_sparse and tensors[0].shape == (12,)
+    read = np.vstack([tensor.to_dense() for tensor in tensors if tensor is not None])
+    np.testing.assert_array_equal(read, matrix.toarray())
 
 
-def test_records_with_several_labels_and_strings_survive_the_sdks_parser() -> None:
-    from sagemaker.amazon.record_pb2 import Record
+def test_a_record_without_features_values_reads_as_none() -> None:
+    message = record()
+    message.features["other"].float32_tensor.values.extend([1.0, 2.0])
+    assert recordio.read_features(framed([message])) == [None]
 
-    record = recordio.Record(
-        label={
-            "score": recordio.Tensor(np.array([0.1, 0.9], dtype=np.float32)),
-            "predicted_label": recordio.Tensor(np.array([1.0], dtype=np.float32)),
-            "count": recordio.Tensor(np.array([-7, 2**31 - 1], dtype=np.int32)),
-        },
-        uid="row-1",
-        metadata='{"source": "test"}',
+
+def test_the_sdk_reads_the_labels_the_emulator_writes() -> None:
+    body = recordio.write_label_records(
+        [{"score": [0.1, 0.9], "predicted_label": 1}, {"score": [0.5, 0.5], "predicted_label": 0}]
     )
-    parsed = Record()
-    parsed.ParseFromString(recordio.encode_record(record))
-    assert list(parsed.label["score"].float32_tensor.values) == pytest.approx([0.1, 0.9])
-    assert list(parsed.label["predicted_label"].float32_tensor.values) == [1.0]
-    assert list(parsed.label["count"].int32_tensor.values) == [-7, 2**31 - 1]
-    assert (parsed.uid, parsed.metadata) == ("row-1", '{"source": "test"}')
+    records = sdk_records(body)
+    assert [list(r.label["predicted_label"].float32_tensor.values) for r in records] == [
+        [1.0],
+        [0.0],
+    ]
+    assert list(records[0].label["score"].float32_tensor.values) == pytest.approx([0.1, 0.9])
+    assert all(len(r.features) == 0 for r in records)
 
 
-def test_encode_then_decode_gives_back_the_record() -> None:
-    record = recordio.Record(
-        features={
-            "values": recordio.Tensor(
-                np.array([0.5, -1.0], dtype=np.float32),
-                keys=np.array([2, 7], dtype=np.uint64),
-                shape=(8,),
-            )
-        },
-        label={"values": recordio.Tensor(np.array([-7], dtype=np.int32))},
-        uid="u",
-    )
-    decoded = recordio.decode_record(recordio.encode_record(record))
-    tensor = decoded.features["values"]
-    assert tensor.values.dtype == np.float32
-    assert (tensor.values.tolist(), tensor.keys.tolist(), tensor.shape) == (
-        [0.5, -1.0],
-        [2, 7],
-        (8,),
-    )
-    assert decoded.label["values"].values.tolist() == [-7]
-    assert (decoded.uid, decoded.metadata, decoded.configuration) == ("u", None, None)
-
-
-def test_decode_record_reads_the_sdks_serialisation_of_every_field() -> None:
-    from sagemaker.amazon.record_pb2 import Record
-
-    message = Record()
+def test_every_tensor_type_of_a_value_is_read_with_its_keys_and_shape() -> None:
+    message = record()
     message.features["values"].float64_tensor.values.extend([1.5, -2.5])
     message.features["values"].float64_tensor.keys.extend([3, 9])
     message.features["values"].float64_tensor.shape.extend([10])
-    message.label["values"].int32_tensor.values.extend([-4])
-    message.configuration = "{}"
-    record = recordio.decode_record(message.SerializeToString())
-    tensor = record.features["values"]
-    assert tensor.values.dtype == np.float64
-    assert (tensor.values.tolist(), tensor.keys.tolist(), tensor.shape) == (
+    message.label["values"].int32_tensor.values.extend([-4, 2**31 - 1])
+    (parsed,) = recordio.read_records(framed([message]))
+    features = recordio.tensor(parsed.features["values"])
+    assert features is not None and features.values.dtype == np.float64
+    assert (features.values.tolist(), features.keys.tolist(), features.shape) == (
         [1.5, -2.5],
         [3, 9],
         (10,),
     )
-    assert record.label["values"].values.tolist() == [-4]
-    assert record.configuration == "{}"
+    assert recordio.read_label(parsed, "values").tolist() == [-4, 2**31 - 1]
 
 
-def test_frames_are_padded_to_four_bytes() -> None:
-    framed = recordio.frame(b"abcde")
-    assert framed == struct.pack("<II", recordio.MAGIC, 5) + b"abcde\0\0\0"
-    assert list(recordio.read_recordio(framed + recordio.frame(b""))) == [b"abcde", b""]
+def test_payloads_the_sdk_framed_are_read_back_padding_and_all() -> None:
+    assert list(recordio.read_recordio(framed([b"abcde", b""]))) == [b"abcde", b""]
 
 
 def test_records_split_by_dmlc_are_joined_with_the_magic_number() -> None:
@@ -198,19 +120,21 @@ def test_broken_framing_raises_recordio_error(data: bytes) -> None:
         b"\x0a\x05\x0a\x09abc",  # a key runs past its map entry
         b"\x0a",  # truncated length
         b"\x0b",  # wire type 3 (groups) is not used by Record
-        b"\x0a\x06\x12\x04\x4a\x02\x0a\x00",  # a Bytes value
         b"\x0a\x0a\x12\x08\x12\x06\x0a\x03\x00\x00\x00",  # float32 values not a multiple of 4
     ],
 )
 def test_malformed_record_messages_raise_recordio_error(payload: bytes) -> None:
-    with pytest.raises(recordio.RecordIOError):
-        recordio.decode_record(payload)
+    with pytest.raises(recordio.RecordIOError) as raised:
+        recordio.read_records(framed([payload]))
+    assert "record 1 is not a valid Record message" in str(raised.value)
 
 
-def test_write_dense_refuses_dtypes_the_sdk_refuses() -> None:
-    with pytest.raises(ValueError) as raised:
-        recordio.write_dense(np.zeros((2, 2), dtype=np.float16))
-    assert "float32" in str(raised.value)
+def test_a_bytes_value_raises_recordio_error() -> None:
+    message = record()
+    message.features["values"].bytes.value.append(b"\x00")
+    with pytest.raises(recordio.RecordIOError) as raised:
+        recordio.read_features(framed([message]))
+    assert "Bytes values are not supported" in str(raised.value)
 
 
 @pytest.mark.parametrize(
@@ -223,11 +147,8 @@ def test_write_label_rows_gives_the_same_bytes_as_one_record_at_a_time(
     outputs = {
         name: rng.normal(size=(7, width)).astype(np.float32) for name, width in widths.items()
     }
-    one_at_a_time = recordio.write_records(
-        recordio.Record(
-            label={name: recordio.Tensor(matrix[row]) for name, matrix in outputs.items()}
-        )
-        for row in range(7)
+    one_at_a_time = recordio.write_label_records(
+        [{name: matrix[row] for name, matrix in outputs.items()} for row in range(7)]
     )
     assert recordio.write_label_rows(outputs) == one_at_a_time
 

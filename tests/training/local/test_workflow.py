@@ -11,7 +11,7 @@ from training.recipes import HYPERPARAMETERS
 
 def _progress_lines(model: str, models_dir: Path) -> list[str]:
     printed: list[str] = []
-    train([model], LocalSettings(models_dir=models_dir), say=printed.append)
+    train([model], LocalSettings(models_dir=models_dir), say=printed.append, choice="lesson")
     return [line for line in printed if line.lstrip().startswith("epoch")]
 
 
