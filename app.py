@@ -25,6 +25,7 @@ from chalicelib.endpoint import create_runtime_client
 from chalicelib.errors import ApiError, OriginNotAllowed, error_body
 from chalicelib.explain import requested
 from chalicelib.openapi import describe_model, openapi_document
+from chalicelib.page import page
 from chalicelib.service import PredictionService
 
 APP_NAME = "sagemaker-predictions"
@@ -227,6 +228,12 @@ def create_app(
         # A browser's CORS preflight carries no key (it asks whether it may send one), so
         # OPTIONS is a route of its own without api_key_required; the middleware answers it.
         api.route(f"/{name}", methods=["OPTIONS"], content_types=ANY_CONTENT_TYPE)(preflight)
+
+    @api.route("/", methods=["GET"])
+    def index() -> Response:
+        """The browser page: a form per model, built in the browser from ``GET /models``."""
+        served = page()
+        return Response(body=served.html, status_code=200, headers=dict(served.headers))
 
     @api.route("/health", methods=["GET"])
     @answers_errors

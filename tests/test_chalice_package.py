@@ -15,6 +15,7 @@ import os
 import shutil
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -145,3 +146,12 @@ def test_the_prod_function_may_run_at_most_ten_at_once(template_dir):
     function = resources(template_dir)["APIHandler"]["Properties"]
 
     assert function["ReservedConcurrentExecutions"] == 10
+
+
+def test_the_package_ships_the_browser_page_beside_the_code(template_dir):
+    with zipfile.ZipFile(template_dir / "deployment.zip") as package:
+        names = set(package.namelist())
+        page = package.read("chalicelib/page.html")
+
+    assert {"app.py", "chalicelib/page.py", "chalicelib/page.html"} <= names
+    assert page == (ROOT / "chalicelib" / "page.html").read_bytes()

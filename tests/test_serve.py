@@ -63,6 +63,25 @@ def test_a_prediction_route_without_the_key_gets_api_gateways_403(served):
     assert status == (403, {"message": "Forbidden"})
 
 
+def test_serve_prints_the_pages_url_and_the_page_is_there(served):
+    _, port, output, _ = served
+    assert (
+        f"Or try each model in a browser: http://127.0.0.1:{port}/ (it asks for the key above)\n"
+        in output
+    )
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        connection.request("GET", "/")
+        response = connection.getresponse()
+        assert (response.status, response.getheader("Content-Type")) == (
+            200,
+            "text/html; charset=utf-8",
+        )
+        assert b"<title>Try the models</title>" in response.read()
+    finally:
+        connection.close()
+
+
 @pytest.mark.parametrize("model", list(CATALOG))
 def test_every_route_answers_over_http(served, model):
     status, body = post(served.api_port, f"/{model}", EXAMPLES[model])

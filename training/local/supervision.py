@@ -183,6 +183,8 @@ def banner(
             "",
             curl_examples(api_url, shown.value, keyed),
             "",
+            f"Or try each model in a browser: {api_url}/ (it asks for the key above)",
+            "",
             "Ctrl-C stops both.",
         ]
     )
