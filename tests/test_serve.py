@@ -64,10 +64,10 @@ def test_a_prediction_route_without_the_key_gets_api_gateways_403(served):
 
 
 def test_serve_prints_the_pages_url_and_the_page_is_there(served):
-    _, port, output, _ = served
+    port = served.api_port
     assert (
         f"Or try each model in a browser: http://127.0.0.1:{port}/ (it asks for the key above)\n"
-        in output
+        in served.text
     )
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     try:
