@@ -11,6 +11,7 @@ variables, then the local defaults.
 | ``RAINFALL_ENDPOINT_NAME`` etc. | the model's name | the API's own setting: models are saved and served under it |
 | ``API_KEYS`` | unset | the local server's keys, each with its own plan (below); unset: the key file's |
 | ``API_KEYS_FILE`` | ``.local-api-keys.json`` in the project | the git-ignored key file ``make serve`` and ``api-keys`` keep |
+| ``CONNECTION_TIMEOUT_SECONDS`` | 60 | how long either server waits for a whole request, or on an idle connection, before closing it |
 
 ``API_KEYS`` holds keys separated by ``;``, each a value of 20 to 128 letters and digits,
 optionally followed by ``:`` and comma-separated ``name=``, ``rate=``, ``burst=``,
@@ -24,6 +25,7 @@ An error in it names the key by its place and never repeats a value.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -50,6 +52,9 @@ class LocalSettings:
     endpoint_names: Mapping[str, str] = field(default_factory=lambda: endpoint_names({}))
     api_keys: tuple[LocalKey, ...] | None = None
     api_keys_file: Path = API_KEYS_FILE
+    # The servers' own default (training.emulator.protocol), restated so that reading the
+    # settings doesn't import the emulator and numpy with it.
+    connection_timeout: float = 60.0
 
     def model_dir(self, model: str) -> Path:
         """Where a model is saved: its endpoint's name, the name the API invokes."""
@@ -71,6 +76,9 @@ class LocalSettings:
             endpoint_names=names,
             api_keys=parse_api_keys(environ["API_KEYS"]) if environ.get("API_KEYS") else None,
             api_keys_file=Path(environ.get("API_KEYS_FILE") or defaults.api_keys_file),
+            connection_timeout=_seconds(
+                environ, "CONNECTION_TIMEOUT_SECONDS", defaults.connection_timeout
+            ),
         )
 
 
@@ -79,6 +87,17 @@ def _port(environ: Mapping[str, str], name: str, default: int) -> int:
     if not raw.isdigit() or int(raw) > 65535:
         raise SettingsError(f"{name}={raw!r} is not a port number (0 to 65535)")
     return int(raw)
+
+
+def _seconds(environ: Mapping[str, str], name: str, default: float) -> float:
+    raw = environ.get(name) or str(default)
+    try:
+        seconds = float(raw)
+    except ValueError:
+        seconds = math.nan
+    if not (seconds > 0 and math.isfinite(seconds)):
+        raise SettingsError(f"{name}={raw!r} is not a number of seconds above 0")
+    return seconds
 
 
 def parse_api_keys(raw: str) -> tuple[LocalKey, ...]:

@@ -42,7 +42,12 @@ def serve(
     train(list(CATALOG), settings, only_missing=True)
     emulator_host = host or settings.emulator_host
     try:
-        emulator = Emulator(settings.models_dir, host=emulator_host, port=settings.emulator_port)
+        emulator = Emulator(
+            settings.models_dir,
+            host=emulator_host,
+            port=settings.emulator_port,
+            connection_timeout=settings.connection_timeout,
+        )
     except OSError as error:
         raise _bind_error(
             error, "local endpoint", "EMULATOR_PORT", settings.emulator_port
@@ -95,7 +100,12 @@ def _serve_api(
     keys = access.serving_keys(settings)
     try:
         server = chalice_server.create_server(
-            chalice_app, config, host, settings.api_port, api_keys=KeyGate(keys.source)
+            chalice_app,
+            config,
+            host,
+            settings.api_port,
+            api_keys=KeyGate(keys.source),
+            connection_timeout=settings.connection_timeout,
         )
     except OSError as error:
         raise _bind_error(error, "API", "API_PORT", settings.api_port) from None
