@@ -34,7 +34,7 @@ def house(i: int) -> dict[str, Any]:
 
 def expected_score(learner: LinearLearner, instance: dict[str, Any]) -> float:
     row = HOUSING.encode(HOUSING.instance_model.model_validate(instance))
-    return float(learner.predict(np.array([row]))[0]["score"])
+    return float(learner.predict(np.array([row]))[0])
 
 
 def _post(connection: http.client.HTTPConnection, body: bytes, key: str) -> tuple[int, bytes]:

@@ -212,7 +212,7 @@ def _cases(learner: Any) -> list[list[tuple[bytes, bytes | None]]]:
         rows = np.round(rng.normal(size=(ROWS_PER_CLIENT, N_FEATURES)), 4)
         own: list[tuple[bytes, bytes | None]] = []
         for row in rows:
-            expected = json.dumps({"predictions": learner.predict(row.reshape(1, -1))}).encode()
+            expected = json.dumps({"predictions": learner.predict_records(row.reshape(1, -1))}).encode()
             own.append((_csv([row]), expected))
         cases.append(own)
     return cases

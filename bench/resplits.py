@@ -45,7 +45,7 @@ def rmse_ratios(
         learner = LinearLearner.from_hyperparameters(hyperparameters).fit(
             train.X, train.y, validation.X, validation.y
         )
-        ours = [record["score"] for record in learner.predict(test.X)]
+        ours = learner.predict(test.X)
         theirs = LinearRegression().fit(train.X, train.y).predict(test.X)
         ratios.append(
             regression_metrics(test.y, ours)["rmse"] / regression_metrics(test.y, theirs)["rmse"]

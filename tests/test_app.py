@@ -30,7 +30,7 @@ def expected_predictions(models_dir, model, instances):
     spec = CATALOG[model]
     learner = LinearLearner.load(models_dir / model)
     rows = np.array([spec.encode(spec.instance_model.model_validate(i)) for i in instances])
-    return [spec.to_prediction(record) for record in learner.predict(rows)]
+    return [spec.to_prediction(record) for record in learner.predict_records(rows)]
 
 
 def assert_same_predictions(got, expected):

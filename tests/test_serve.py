@@ -125,7 +125,7 @@ def test_concurrent_clients_each_get_the_answer_to_their_own_request(served):
             house = {**EXAMPLES["housing"], "rm": 4 + worker * 0.3 + i * 0.01}
             _, body = post(port, "/housing", house)
             row = spec.encode(spec.instance_model.model_validate(house))
-            expected = learner.predict(np.array([row]))[0]["score"]
+            expected = learner.predict_records(np.array([row]))[0]["score"]
             if abs(body["predictions"][0]["score"] - expected) > 1e-9 * max(1, abs(expected)):
                 mismatches.append((worker, i))
 
@@ -181,6 +181,7 @@ def test_sigterm_stops_the_endpoint_process_too(tmp_path):
     assert_nothing_listens(api_port, endpoint_port)
 
 
+@pytest.mark.filterwarnings("ignore::training.linear_learner.ConvergenceWarning")  # one epoch
 def test_a_model_trained_with_other_hyperparameters_is_retrained(tmp_path):
     from training.linear_learner import LinearLearner
     from training.local.settings import LocalSettings

@@ -6,6 +6,7 @@ Every test trains on small synthetic data with a known answer and a fixed seed.
 from __future__ import annotations
 
 import json
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -14,61 +15,37 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from training.linear_learner import EpochReport, LinearLearner, NotFittedError
+from tests.training.synthetic import SCALES, TRUE_WEIGHTS, blobs, linear_data, overlapping_classes
+from training import datasets
+from training.linear_learner import ConvergenceWarning, EpochReport, LinearLearner, NotFittedError
 from training.linear_learner.hyperparameters import resolve
 from training.linear_learner.parallel import model_grid
 from training.linear_learner.selection import calibrate
+from training.recipes import HYPERPARAMETERS
 
-TRUE_WEIGHTS = np.array([1.5, -2.0, 0.5, 3.0])
-TRUE_BIAS = 4.0
-
-
-def _linear_data(rows: int = 300, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
-    """Features on very different scales and offsets, so normalisation matters."""
-    rng = np.random.default_rng(seed)
-    scales = np.array([1.0, 100.0, 0.01, 10.0])
-    offsets = np.array([0.0, 500.0, -3.0, 20.0])
-    X = rng.normal(size=(rows, 4)) * scales + offsets
-    y = X @ (TRUE_WEIGHTS / scales) + TRUE_BIAS
-    return X, y
+# For tests that train a few epochs on purpose: not converging is expected there.
+FEW_EPOCHS = pytest.mark.filterwarnings("ignore::training.linear_learner.ConvergenceWarning")
 
 
 def _scores(learner: LinearLearner, X: np.ndarray) -> np.ndarray:
-    return np.array([record["score"] for record in learner.predict(X)])
+    """Linear Learner's ``score``: the prediction, P(class 1), or a hinge loss's margin."""
+    return np.array([record["score"] for record in learner.predict_records(X)])
 
 
 def _labels(learner: LinearLearner, X: np.ndarray) -> np.ndarray:
-    return np.array([record["predicted_label"] for record in learner.predict(X)])
-
-
-def _overlapping_classes(
-    rows: int = 1000, positive_share: float = 0.5, seed: int = 0
-) -> tuple[np.ndarray, np.ndarray]:
-    rng = np.random.default_rng(seed)
-    y = (rng.random(rows) < positive_share).astype(float)
-    X = rng.normal(size=(rows, 3)) + np.outer(y, [1.0, 0.5, 0.0])
-    return X, y
-
-
-def _blobs(rows_per_class: int = 100, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
-    rng = np.random.default_rng(seed)
-    centres = np.array([[0.0, 5.0], [5.0, -3.0], [-5.0, -3.0]])
-    X = np.concatenate([rng.normal(size=(rows_per_class, 2)) + c for c in centres])
-    y = np.repeat(np.arange(3.0), rows_per_class)
-    return X, y
+    return learner.predict(X)
 
 
 # -- regression losses and optimizers ------------------------------------------------------
 
 
 def test_regressor_recovers_a_noiseless_linear_target() -> None:
-    X, y = _linear_data()
+    X, y = linear_data()
     learner = LinearLearner(
         predictor_type="regressor", loss="squared_loss", epochs=40, mini_batch_size=20
     ).fit(X, y)
 
-    scales = np.array([1.0, 100.0, 0.01, 10.0])
-    np.testing.assert_allclose(learner.coef_ * scales, TRUE_WEIGHTS, atol=1e-3)
+    np.testing.assert_allclose(learner.coef_ * SCALES, TRUE_WEIGHTS, atol=1e-3)
     np.testing.assert_allclose(_scores(learner, X), y, atol=1e-3)
 
 
@@ -87,7 +64,7 @@ def test_regressor_recovers_a_noiseless_linear_target() -> None:
 def test_each_optimizer_recovers_a_noiseless_linear_target(
     optimizer_settings: dict[str, Any],
 ) -> None:
-    X, y = _linear_data()
+    X, y = linear_data()
     learner = LinearLearner(
         predictor_type="regressor",
         epochs=60,
@@ -139,7 +116,7 @@ def test_robust_losses_ignore_an_outlier_that_drags_squared_loss(loss: str) -> N
 
 
 def test_eps_insensitive_squared_loss_fits_to_within_its_insensitivity() -> None:
-    X, y = _linear_data()
+    X, y = linear_data()
     learner = LinearLearner(
         predictor_type="regressor",
         loss="eps_insensitive_squared_loss",
@@ -178,6 +155,8 @@ def test_l1_sets_irrelevant_weights_to_exactly_zero() -> None:
 # -- classification ----------------------------------------------------------------------
 
 
+# On separable data the logistic loss falls towards 0 for as long as training runs.
+@pytest.mark.filterwarnings("ignore::training.linear_learner.ConvergenceWarning")
 @pytest.mark.parametrize("loss", ["logistic", "hinge_loss"])
 def test_binary_losses_separate_separable_data(loss: str) -> None:
     rng = np.random.default_rng(5)
@@ -193,7 +172,7 @@ def test_binary_losses_separate_separable_data(loss: str) -> None:
 
 
 def test_hinge_loss_scores_are_margins_and_logistic_scores_are_probabilities() -> None:
-    X, y = _overlapping_classes(rows=300)
+    X, y = overlapping_classes(rows=300)
     hinge = LinearLearner(predictor_type="binary_classifier", loss="hinge_loss").fit(X, y)
     logistic = LinearLearner(predictor_type="binary_classifier", loss="logistic").fit(X, y)
 
@@ -204,7 +183,7 @@ def test_hinge_loss_scores_are_margins_and_logistic_scores_are_probabilities() -
 
 
 def test_balanced_positive_weight_raises_minority_recall() -> None:
-    X, y = _overlapping_classes(rows=2000, positive_share=0.1)
+    X, y = overlapping_classes(rows=2000, positive_share=0.1)
 
     def recall(weight: float | str) -> float:
         # loss_function keeps the natural 0.5 threshold, so calibration cannot undo
@@ -221,7 +200,7 @@ def test_balanced_positive_weight_raises_minority_recall() -> None:
 
 
 def test_auto_positive_weight_searches_between_one_and_balanced() -> None:
-    X, y = _overlapping_classes(rows=1000, positive_share=0.1)
+    X, y = overlapping_classes(rows=1000, positive_share=0.1)
     learner = LinearLearner(
         predictor_type="binary_classifier",
         positive_example_weight_mult="auto",
@@ -234,12 +213,12 @@ def test_auto_positive_weight_searches_between_one_and_balanced() -> None:
 
 
 def test_multiclass_softmax_recovers_three_blobs() -> None:
-    X, y = _blobs()
+    X, y = blobs()
     learner = LinearLearner(
         predictor_type="multiclass_classifier", num_classes=3, epochs=20, mini_batch_size=30
     ).fit(X, y)
 
-    records = learner.predict(X)
+    records = learner.predict_records(X)
     assert np.mean([r["predicted_label"] for r in records] == y) > 0.98
     np.testing.assert_allclose([sum(r["score"]) for r in records], 1.0)
 
@@ -266,7 +245,7 @@ def test_balanced_multiclass_weights_raise_the_rare_class_recall() -> None:
 
 
 def _calibrated(criterion: str, **extra: Any) -> tuple[LinearLearner, np.ndarray, np.ndarray]:
-    X, y = _overlapping_classes(rows=1600, positive_share=0.3, seed=7)
+    X, y = overlapping_classes(rows=1600, positive_share=0.3, seed=7)
     learner = LinearLearner(
         predictor_type="binary_classifier",
         mini_batch_size=100,
@@ -333,8 +312,9 @@ def test_recall_at_target_precision_is_the_best_recall_that_meets_the_precision_
     assert recall == pytest.approx(best)
 
 
+@FEW_EPOCHS
 def test_loss_function_criterion_picks_a_lower_validation_loss_than_accuracy_does() -> None:
-    X, y = _overlapping_classes(rows=1600, positive_share=0.3, seed=7)
+    X, y = overlapping_classes(rows=1600, positive_share=0.3, seed=7)
     reports = {}
     for criterion in ["loss_function", "accuracy"]:
         # Early stopping off: both runs train the very same models and differ only in the pick.
@@ -405,7 +385,7 @@ def test_calibrated_accuracy_equals_the_best_over_all_thresholds(
 
 
 def test_selection_uses_validation_data_when_given() -> None:
-    X, y = _linear_data()
+    X, y = linear_data()
     learner = LinearLearner(predictor_type="regressor", epochs=3).fit(
         X[:200], y[:200], X[200:], y[200:]
     )
@@ -415,7 +395,7 @@ def test_selection_uses_validation_data_when_given() -> None:
 
 
 def test_selection_falls_back_to_training_data_without_validation() -> None:
-    X, y = _linear_data()
+    X, y = linear_data()
     learner = LinearLearner(predictor_type="regressor", epochs=3).fit(X, y)
 
     assert learner.training_report_["selected_on"] == "train"
@@ -454,6 +434,7 @@ def test_early_stopping_stops_before_epochs_on_a_flat_problem() -> None:
     report = learner.training_report_
     assert report["early_stopped"] is True
     assert report["epochs_run"] < 50
+    assert report["converged"] is True  # early stopping's verdict; no ConvergenceWarning
 
 
 def test_the_reported_validation_loss_is_the_returned_models() -> None:
@@ -510,8 +491,9 @@ def test_turning_early_stopping_off_keeps_each_models_last_epoch() -> None:
     assert learner.coef_[0] == pytest.approx(2.0, abs=1e-3)
 
 
+@FEW_EPOCHS
 def test_progress_hook_receives_one_report_per_epoch() -> None:
-    X, y = _linear_data()
+    X, y = linear_data()
     reports: list[EpochReport] = []
     LinearLearner(
         predictor_type="regressor", epochs=4, early_stopping_patience=10, progress=reports.append
@@ -522,8 +504,61 @@ def test_progress_hook_receives_one_report_per_epoch() -> None:
     assert reports[0].monitored == "validation:loss"
 
 
+# -- convergence -----------------------------------------------------------------------------
+
+
+def test_sagemakers_defaults_warn_that_one_model_did_not_converge_on_housing() -> None:
+    # num_models=1, as SageMaker's tuning jobs run it: with the default full batch, 15
+    # epochs are 15 Adam steps, and the training loss is still falling at the last one.
+    # (With all 32 models, the ones at 10x the learning rate reach their best within a few
+    # epochs and early stopping ends the run, which counts as converged.)
+    data = datasets.load("housing")
+    learner = LinearLearner(predictor_type="regressor", num_models=1)
+
+    with pytest.warns(ConvergenceWarning) as caught:
+        learner.fit(data.train.X, data.train.y)
+
+    report = learner.training_report_
+    assert (report["epochs_run"], report["converged"]) == (15, False)
+    assert report["last_epoch_improvement"] > 0.001
+    assert str(caught[0].message).startswith(
+        "Linear Learner did not converge: epochs=15 ran out while the winning model's "
+        "training loss still fell by "
+    )
+    assert "more than early_stopping_tolerance=0.001; raise epochs or learning_rate" in str(
+        caught[0].message
+    )
+
+
+@pytest.mark.parametrize("model", list(HYPERPARAMETERS))
+def test_the_projects_recipes_converge_without_a_warning(model: str) -> None:
+    data = datasets.load(model)
+    learner = LinearLearner(**HYPERPARAMETERS[model])
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        learner.fit(data.train.X, data.train.y, data.validation.X, data.validation.y)
+
+    assert learner.training_report_["converged"] is True
+
+
+def test_a_fit_that_runs_all_its_epochs_to_a_flat_loss_is_converged() -> None:
+    X, y = linear_data()
+    learner = LinearLearner(
+        predictor_type="regressor", epochs=60, early_stopping_patience=61, mini_batch_size=20
+    )
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        learner.fit(X, y)
+
+    report = learner.training_report_
+    assert (report["epochs_run"], report["early_stopped"], report["converged"]) == (60, False, True)
+    assert report["last_epoch_improvement"] <= 0.001
+
+
 def test_models_with_a_runaway_learning_rate_are_retired_not_selected() -> None:
-    X, y = _linear_data()
+    X, y = linear_data()
     learner = LinearLearner(
         predictor_type="regressor",
         optimizer="sgd",
@@ -538,7 +573,7 @@ def test_models_with_a_runaway_learning_rate_are_retired_not_selected() -> None:
 
 
 def test_training_that_diverges_in_every_model_raises_a_clear_error() -> None:
-    X, y = _linear_data()
+    X, y = linear_data()
     learner = LinearLearner(
         predictor_type="regressor",
         optimizer="sgd",
@@ -558,30 +593,36 @@ def test_training_that_diverges_in_every_model_raises_a_clear_error() -> None:
 
 
 def _fitted(predictor_type: str) -> tuple[LinearLearner, np.ndarray]:
+    """A model of each predictor type trained for 3 epochs, which is enough to predict with."""
+    with warnings.catch_warnings(action="ignore", category=ConvergenceWarning):
+        return _fitted_briefly(predictor_type)
+
+
+def _fitted_briefly(predictor_type: str) -> tuple[LinearLearner, np.ndarray]:
     if predictor_type == "regressor":
-        X, y = _linear_data(rows=100)
+        X, y = linear_data(rows=100)
         return LinearLearner(predictor_type="regressor", epochs=3).fit(X, y), X
     if predictor_type == "binary_classifier":
-        X, y = _overlapping_classes(rows=100)
+        X, y = overlapping_classes(rows=100)
         return LinearLearner(predictor_type="binary_classifier", epochs=3).fit(X, y), X
-    X, y = _blobs(rows_per_class=30)
+    X, y = blobs(rows_per_class=30)
     learner = LinearLearner(predictor_type="multiclass_classifier", num_classes=3, epochs=3)
     return learner.fit(X, y), X
 
 
-def test_regressor_predictions_are_the_endpoints_records() -> None:
+def test_regressor_predict_records_are_the_endpoints_records() -> None:
     learner, X = _fitted("regressor")
 
-    records = learner.predict(X[:5])
+    records = learner.predict_records(X[:5])
 
     assert len(records) == 5
     assert all(list(r) == ["score"] and type(r["score"]) is float for r in records)
 
 
-def test_binary_predictions_are_the_endpoints_records() -> None:
+def test_binary_predict_records_are_the_endpoints_records() -> None:
     learner, X = _fitted("binary_classifier")
 
-    records = learner.predict(X[:5])
+    records = learner.predict_records(X[:5])
 
     assert all(list(r) == ["score", "predicted_label"] for r in records)
     assert all(type(r["score"]) is float and 0.0 <= r["score"] <= 1.0 for r in records)
@@ -590,10 +631,10 @@ def test_binary_predictions_are_the_endpoints_records() -> None:
     )
 
 
-def test_multiclass_predictions_are_the_endpoints_records() -> None:
+def test_multiclass_predict_records_are_the_endpoints_records() -> None:
     learner, X = _fitted("multiclass_classifier")
 
-    records = learner.predict(X[:5])
+    records = learner.predict_records(X[:5])
 
     assert all(list(r) == ["score", "predicted_label"] for r in records)
     assert all(len(r["score"]) == 3 and all(type(p) is float for p in r["score"]) for r in records)
@@ -604,12 +645,12 @@ def test_multiclass_predictions_are_the_endpoints_records() -> None:
 @pytest.mark.parametrize(
     "predictor_type", ["regressor", "binary_classifier", "multiclass_classifier"]
 )
-def test_predictions_serialise_to_json(predictor_type: str) -> None:
+def test_predict_records_serialise_to_json(predictor_type: str) -> None:
     learner, X = _fitted(predictor_type)
 
-    body = json.dumps({"predictions": learner.predict(X[:3])})
+    body = json.dumps({"predictions": learner.predict_records(X[:3])})
 
-    assert json.loads(body)["predictions"] == learner.predict(X[:3])
+    assert json.loads(body)["predictions"] == learner.predict_records(X[:3])
 
 
 @pytest.mark.parametrize(
@@ -621,7 +662,7 @@ def test_save_then_load_gives_identical_predictions(predictor_type: str, tmp_pat
     learner.save(tmp_path / "model")
     loaded = LinearLearner.load(tmp_path / "model")
 
-    assert loaded.predict(X) == learner.predict(X)
+    assert loaded.predict_records(X) == learner.predict_records(X)
     assert loaded.get_params() == {**learner.get_params(), "progress": None}
     assert loaded.training_report_ == learner.training_report_
     assert loaded.n_features_in_ == learner.n_features_in_
@@ -645,21 +686,21 @@ def test_load_rejects_a_file_that_is_not_a_saved_learner(tmp_path: Path) -> None
 
 
 def test_same_seed_gives_identical_predictions() -> None:
-    X, y = _overlapping_classes(rows=500)
+    X, y = overlapping_classes(rows=500)
 
     first = LinearLearner(predictor_type="binary_classifier", mini_batch_size=50, seed=11)
     second = LinearLearner(predictor_type="binary_classifier", mini_batch_size=50, seed=11)
 
-    assert first.fit(X, y).predict(X) == second.fit(X, y).predict(X)
+    assert first.fit(X, y).predict_records(X) == second.fit(X, y).predict_records(X)
 
 
 def test_different_seeds_give_different_models() -> None:
-    X, y = _overlapping_classes(rows=500)
+    X, y = overlapping_classes(rows=500)
 
     first = LinearLearner(predictor_type="binary_classifier", mini_batch_size=50, seed=1)
     second = LinearLearner(predictor_type="binary_classifier", mini_batch_size=50, seed=2)
 
-    assert first.fit(X, y).predict(X) != second.fit(X, y).predict(X)
+    assert first.fit(X, y).predict_records(X) != second.fit(X, y).predict_records(X)
 
 
 def test_predict_before_fit_raises_not_fitted() -> None:

@@ -6,11 +6,15 @@ the tables below pin them.
 
 from __future__ import annotations
 
+import inspect
+import types
+import typing
+
 import numpy as np
 import pytest
 
 from training.linear_learner import HyperparameterError, LinearLearner
-from training.linear_learner.hyperparameters import AUTO_LEARNING_RATE, SPECS
+from training.linear_learner.hyperparameters import AUTO_LEARNING_RATE, SPECS, Config, resolve
 
 X = np.random.default_rng(0).normal(size=(20, 3))
 Y_REGRESSION = X @ np.array([1.0, 2.0, 3.0])
@@ -224,6 +228,7 @@ def test_set_params_rejects_unknown_names() -> None:
         LinearLearner(predictor_type="regressor").set_params(epoch=3)
 
 
+@pytest.mark.filterwarnings("ignore::training.linear_learner.ConvergenceWarning")  # 4 epochs
 def test_sagemaker_style_string_values_are_accepted() -> None:
     learner = LinearLearner.from_hyperparameters(
         {
@@ -300,6 +305,44 @@ def test_learning_rate_auto_depends_on_the_optimizer() -> None:
     assert rates == AUTO_LEARNING_RATE
 
 
+# -- each hyperparameter declared once -----------------------------------------------------
+
+
+def test_the_constructor_takes_every_declared_hyperparameter_plus_seed_and_progress() -> None:
+    parameters = inspect.signature(LinearLearner).parameters
+
+    assert list(parameters) == [*SPECS, "seed", "progress"]
+
+
+@pytest.mark.parametrize("name", list(SPECS))
+def test_each_constructor_default_is_the_declared_default(name: str) -> None:
+    default = inspect.signature(LinearLearner).parameters[name].default
+
+    assert default == SPECS[name].default
+    assert type(default) is type(SPECS[name].default)
+
+
+@pytest.mark.parametrize(
+    ("predictor_type", "num_classes"),
+    [("regressor", None), ("binary_classifier", None), ("multiclass_classifier", 4)],
+)
+def test_every_resolved_default_has_its_declared_type(
+    predictor_type: str, num_classes: int | None
+) -> None:
+    config = resolve({"predictor_type": predictor_type, "num_classes": num_classes})
+
+    declared = typing.get_type_hints(Config)
+    for name in SPECS:
+        value, kind = getattr(config, name), declared[name]
+        allowed = typing.get_args(kind) if typing.get_origin(kind) is types.UnionType else (kind,)
+        if typing.get_origin(kind) is typing.Literal:
+            assert value in typing.get_args(kind), name
+        else:
+            assert isinstance(value, allowed) and not (
+                isinstance(value, bool) and bool not in allowed
+            ), name
+
+
 def test_get_params_lists_every_sagemaker_hyperparameter_plus_seed_and_progress() -> None:
     params = LinearLearner(predictor_type="regressor").get_params()
 
@@ -333,6 +376,8 @@ DATA_RULES = [
         "X must have at least one row and one column; got (0, 3)",
     ),
     ("regressor", [["a", "b"]], [1.0], "X must be numeric"),
+    ("regressor", X + 1j, Y_REGRESSION, "X must be numeric: complex values have no real order"),
+    ("regressor", X, None, "y is required; got None"),
     (
         "binary_classifier",
         X,

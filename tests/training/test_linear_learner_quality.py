@@ -69,12 +69,20 @@ def test_squared_loss_test_rmse_is_within_2_percent_of_least_squares(
 
     learner.fit(X_train, y_train, X_val, y_val)
 
-    scores = np.array([record["score"] for record in learner.predict(X_test)])
-    assert _rmse(scores, y_test) <= 1.02 * _rmse(reference.predict(X_test), y_test)
+    assert _rmse(learner.predict(X_test), y_test) <= 1.02 * _rmse(reference.predict(X_test), y_test)
 
 
 @pytest.mark.parametrize(
-    "settings", [{}, {"mini_batch_size": 100}], ids=["defaults", "mini-batch-100"]
+    "settings",
+    [
+        # 15 full-batch updates do not converge; the bar holds all the same.
+        pytest.param(
+            {},
+            id="defaults",
+            marks=pytest.mark.filterwarnings("ignore::training.linear_learner.ConvergenceWarning"),
+        ),
+        pytest.param({"mini_batch_size": 100}, id="mini-batch-100"),
+    ],
 )
 def test_logistic_accuracy_and_auc_are_within_0_01_of_logistic_regression(
     settings: dict[str, Any],
@@ -88,9 +96,8 @@ def test_logistic_accuracy_and_auc_are_within_0_01_of_logistic_regression(
 
     learner.fit(X_train, y_train, X_val, y_val)
 
-    records = learner.predict(X_test)
-    scores = np.array([record["score"] for record in records])
-    labels = np.array([record["predicted_label"] for record in records])
+    scores = learner.predict_proba(X_test)[:, 1]
+    labels = learner.predict(X_test)
     reference_accuracy = np.mean(reference.predict(X_test) == y_test)
     reference_auc = roc_auc_score(y_test, reference.predict_proba(X_test)[:, 1])
     assert np.mean(labels == y_test) >= reference_accuracy - 0.01

@@ -77,7 +77,7 @@ class ArtifactModel:
     def n_features_in_(self) -> int:
         return int(self.weights.shape[0])
 
-    def predict(self, X: np.ndarray) -> list[dict[str, Any]]:
+    def predict_records(self, X: np.ndarray) -> list[dict[str, Any]]:
         """One Linear Learner record per row of raw features."""
         margins = np.asarray(X, dtype=np.float64) @ self.weights.astype(np.float64) + self.bias
         if self.predictor_type == "regressor":

@@ -181,7 +181,7 @@ class Application:
         media = formats.negotiate(request.headers.get("accept"))
         matrix = formats.decode_request(request.body, content_type, model.n_features_in_)
         try:
-            predictions = model.predict(matrix)
+            predictions = model.predict_records(matrix)
         except ValueError as error:  # the learner's word for "these rows can't be scored"
             raise PayloadError(str(error)) from None
         except Exception as error:

@@ -67,7 +67,7 @@ def _timed(fit: Callable[[], object], repeats: int = FIT_REPEATS) -> float:
 
 def _learner_predict(learner: LinearLearner) -> Predict:
     def predict(X: FloatArray) -> tuple[FloatArray, FloatArray | None]:
-        records = learner.predict(X)
+        records = learner.predict_records(X)
         scores = np.array([record["score"] for record in records], dtype=np.float64)
         if "predicted_label" not in records[0]:
             return scores, None

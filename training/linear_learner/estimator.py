@@ -2,27 +2,30 @@
 
 This module is the public face of the package: it stores hyperparameters, validates data,
 hands both to :func:`~training.linear_learner.trainer.train`, folds the scaler into the
-winning weights so :meth:`LinearLearner.predict` is one matrix product plus a link
-function, and saves and loads the result as a single ``model.npz``. It is long because
-a third of it is documentation users read in a notebook (every parameter and attribute,
-and a runnable example) and because it owns the whole public surface; the training itself
-lives in ``trainer.py``.
+winning weights so that predicting is one matrix product plus a link function, answers in
+scikit-learn's terms (``predict``, ``predict_proba``, ``score``) and in the endpoint's
+(``predict_records``), and saves and loads the result as a single ``model.npz``. It is
+long because a third of it is documentation users read in a notebook (every parameter and
+attribute, and a runnable example) and because it owns the whole public surface; the
+training itself lives in ``trainer.py``.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+import warnings
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
-from .hyperparameters import SPECS, Config, HyperparameterError, check_names, resolve
+from .hyperparameters import DEFAULTS, SPECS, Config, HyperparameterError, check_names, resolve
 from .losses import sigmoid, softmax
+from .metrics import accuracy, r2_score
 from .persistence import read_model, write_model
-from .trainer import Progress, TrainedModel, train
+from .trainer import ConvergenceWarning, Progress, train
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -35,11 +38,21 @@ class NotFittedError(ValueError, AttributeError):
     """``predict`` or ``save`` was called before ``fit`` (scikit-learn's convention)."""
 
 
-def _as_matrix(X: object, name: str) -> FloatArray:
+def _as_floats(values: object, name: str) -> FloatArray:
+    """``values`` as float64, refusing what does not convert (complex values included)."""
+    if values is None:
+        raise ValueError(f"{name} is required; got None")
     try:
-        array = np.asarray(X, dtype=np.float64)
+        array = np.asarray(values)
+        if np.iscomplexobj(array):
+            raise ValueError("complex values have no real order")
+        return array.astype(np.float64, copy=False)
     except (TypeError, ValueError) as error:
         raise ValueError(f"{name} must be numeric: {error}") from None
+
+
+def _as_matrix(X: object, name: str) -> FloatArray:
+    array = _as_floats(X, name)
     if array.ndim != 2:
         raise ValueError(
             f"{name} must be 2-D (rows, features); got shape {array.shape}"
@@ -53,10 +66,7 @@ def _as_matrix(X: object, name: str) -> FloatArray:
 
 
 def _as_labels(y: object, rows: int, name: str, config: Config) -> FloatArray:
-    try:
-        labels = np.asarray(y, dtype=np.float64)
-    except (TypeError, ValueError) as error:
-        raise ValueError(f"{name} must be numeric: {error}") from None
+    labels = _as_floats(y, name)
     if labels.ndim == 2 and labels.shape[1] == 1:
         labels = labels[:, 0]
     if labels.ndim != 1 or len(labels) != rows:
@@ -88,8 +98,12 @@ class LinearLearner:
     :mod:`training.linear_learner.hyperparameters` for the rules and what ``auto`` means.
     They are stored verbatim and validated by :meth:`fit` before any training, raising
     :class:`HyperparameterError` (a ``ValueError``) that names the value and what is
-    allowed. Features and label are normalised inside the model: :meth:`predict` takes raw
-    features and returns raw-scale scores.
+    allowed. Features and label are normalised inside the model: the predict methods take
+    raw features and return raw-scale scores.
+
+    It follows scikit-learn's estimator contract (``get_params``, ``set_params``,
+    ``score``, a regressor's or classifier's tags by ``predictor_type``), so it works in
+    ``cross_val_score``, ``GridSearchCV`` and ``Pipeline``, while importing only numpy.
 
     Parameters
     ----------
@@ -117,14 +131,26 @@ class LinearLearner:
         Winning bias on the raw scale.
     threshold_ : float or None
         The calibrated decision threshold on ``score`` (binary classifiers only).
+    classes_ : ndarray of shape (num_classes,)
+        The labels ``0..num_classes-1`` (classifiers only).
     training_report_ : dict
         JSON-ready summary: ``winning_model`` (index; 0 ran the given hyperparameters),
         ``hyperparameters`` (its effective ``learning_rate``, ``wd``, ``l1``, ...),
         ``selection_criterion`` and ``selection_value``, ``selected_on``
         (``"validation"`` or ``"train"``), ``threshold``, ``monitored``, ``epochs_run``,
-        ``best_epoch``, ``early_stopped``, ``train_loss``, ``validation_loss``,
+        ``best_epoch``, ``early_stopped``, ``converged`` and ``last_epoch_improvement``
+        (see :class:`ConvergenceWarning`), ``train_loss``, ``validation_loss``,
         ``diverged_models`` and ``metrics`` (SageMaker's metric names, on the selection
         data).
+
+    Warns
+    -----
+    ConvergenceWarning
+        From :meth:`fit`, when ``epochs`` ran out while the loss was still improving: the
+        last epoch lowered the winning model's loss on its selection data (validation
+        data, or the training data without it) below its lowest before by more than
+        ``early_stopping_tolerance`` times its loss at the start. Training that early
+        stopping ends has converged by definition.
 
     Examples
     --------
@@ -135,8 +161,9 @@ class LinearLearner:
     >>> y = X @ np.array([1.5, -2.0, 0.5]) + 3.0
     >>> learner = LinearLearner(predictor_type="regressor", epochs=30, mini_batch_size=20)
     >>> learner = learner.fit(X, y)
-    >>> prediction = learner.predict(X[:1])
-    >>> round(prediction[0]["score"], 2) == round(float(y[0]), 2)
+    >>> bool(np.allclose(learner.predict(X[:3]), y[:3], atol=0.01))
+    True
+    >>> learner.predict_records(X[:1]) == [{"score": float(learner.predict(X[:1])[0])}]
     True
     >>> learner.training_report_["selected_on"]
     'train'
@@ -151,12 +178,23 @@ class LinearLearner:
     ...      "binary_classifier_model_selection_criteria": "precision_at_target_recall",
     ...      "target_recall": "0.9"})
     >>> learner = learner.fit(X[:300], y[:300], X_val=X[300:], y_val=y[300:])
-    >>> record = learner.predict(X[:1])[0]
+    >>> learner.predict(X[:4])
+    array([1, 0, 0, 0])
+    >>> probabilities = learner.predict_proba(X[:4])  # [1 - p, p] per row
+    >>> probabilities.shape, bool(np.allclose(probabilities.sum(axis=1), 1.0))
+    ((4, 2), True)
+    >>> learner.score(X[300:], y[300:]) > 0.8  # accuracy, as for any scikit-learn classifier
+    True
+    >>> record = learner.predict_records(X[:1])[0]
     >>> sorted(record), type(record["predicted_label"]).__name__
     (['predicted_label', 'score'], 'int')
     >>> learner.training_report_["selected_on"]
     'validation'
     """
+
+    # Stored by __init__ with every other hyperparameter; typed here for code that reads it
+    # through a protocol (the emulator's Model).
+    predictor_type: str | None
 
     def __init__(
         self,
@@ -208,50 +246,12 @@ class LinearLearner:
         seed: int = 0,
         progress: Progress | None = None,
     ) -> None:
-        self.predictor_type = predictor_type
-        self.num_classes = num_classes
-        self.feature_dim = feature_dim
-        self.mini_batch_size = mini_batch_size
-        self.epochs = epochs
-        self.num_models = num_models
-        self.loss = loss
-        self.optimizer = optimizer
-        self.learning_rate = learning_rate
-        self.wd = wd
-        self.l1 = l1
-        self.momentum = momentum
-        self.beta_1 = beta_1
-        self.beta_2 = beta_2
-        self.bias_lr_mult = bias_lr_mult
-        self.bias_wd_mult = bias_wd_mult
-        self.use_bias = use_bias
-        self.use_lr_scheduler = use_lr_scheduler
-        self.lr_scheduler_step = lr_scheduler_step
-        self.lr_scheduler_factor = lr_scheduler_factor
-        self.lr_scheduler_minimum_lr = lr_scheduler_minimum_lr
-        self.normalize_data = normalize_data
-        self.normalize_label = normalize_label
-        self.unbias_data = unbias_data
-        self.unbias_label = unbias_label
-        self.num_point_for_scaler = num_point_for_scaler
-        self.init_method = init_method
-        self.init_scale = init_scale
-        self.init_sigma = init_sigma
-        self.init_bias = init_bias
-        self.early_stopping_patience = early_stopping_patience
-        self.early_stopping_tolerance = early_stopping_tolerance
-        self.binary_classifier_model_selection_criteria = binary_classifier_model_selection_criteria
-        self.target_recall = target_recall
-        self.target_precision = target_precision
-        self.f_beta = f_beta
-        self.positive_example_weight_mult = positive_example_weight_mult
-        self.balance_multiclass_weights = balance_multiclass_weights
-        self.num_calibration_samples = num_calibration_samples
-        self.accuracy_top_k = accuracy_top_k
-        self.margin = margin
-        self.quantile = quantile
-        self.loss_insensitivity = loss_insensitivity
-        self.huber_delta = huber_delta
+        # scikit-learn's contract: every argument stored verbatim under its own name, and
+        # nothing else. The signature spells the names out because get_params reads it;
+        # tests hold its defaults to the declarations in SPECS.
+        given = locals()
+        for name in SPECS:
+            setattr(self, name, given[name])
         self.seed = seed
         self.progress = progress
 
@@ -306,15 +306,32 @@ class LinearLearner:
 
     def __repr__(self) -> str:
         changed = [
-            f"{name}={getattr(self, name)!r}"
-            for name, spec in SPECS.items()
-            if getattr(self, name) != spec.default
+            f"{name}={value!r}"
+            for name, value in self.hyperparameters().items()
+            if value != DEFAULTS[name]
         ]
         if self.seed != 0:
             changed.append(f"seed={self.seed!r}")
         return f"LinearLearner({', '.join(changed)})"
 
-    # -- fit and predict -----------------------------------------------------------------
+    def __sklearn_tags__(self) -> Any:
+        """scikit-learn's tags: a regressor or a classifier, by ``predictor_type``.
+
+        Only scikit-learn calls this, so importing it here leaves the learner numpy-only
+        wherever scikit-learn is not already in use.
+        """
+        from sklearn.utils import ClassifierTags, RegressorTags, Tags, TargetTags
+
+        kind, _ = self._kind()
+        tags = Tags(estimator_type=None, target_tags=TargetTags(required=True))
+        if kind == "regressor":
+            tags.estimator_type, tags.regressor_tags = "regressor", RegressorTags()
+        elif kind in ("binary_classifier", "multiclass_classifier"):
+            tags.estimator_type = "classifier"
+            tags.classifier_tags = ClassifierTags(multi_class=kind == "multiclass_classifier")
+        return tags
+
+    # -- fit -----------------------------------------------------------------------------
 
     def fit(
         self,
@@ -347,16 +364,22 @@ class LinearLearner:
             A hyperparameter is invalid (checked before anything else).
         ValueError
             The data has the wrong shape, non-finite values or labels out of range.
+
+        Warns
+        -----
+        ConvergenceWarning
+            ``epochs`` ran out while the loss was still improving (see the class).
         """
         config = self.check_hyperparameters()
         X_train = _as_matrix(X, "X")
         y_train = _as_labels(y, len(X_train), "y", config)
         features = X_train.shape[1]
         if config.feature_dim is not None and config.feature_dim != features:
+            given = self.hyperparameters()["feature_dim"]
             raise HyperparameterError(
                 "feature_dim",
-                self.feature_dim,
-                f"feature_dim={self.feature_dim!r} does not match X, which has "
+                given,
+                f"feature_dim={given!r} does not match X, which has "
                 f"{features} columns; expecting 'auto' or {features}",
             )
         if (X_val is None) != (y_val is None):
@@ -371,12 +394,8 @@ class LinearLearner:
         trained = train(
             config, X_train, y_train, X_check, y_check, seed=int(self.seed), progress=self.progress
         )
-        self._set_fitted(config, trained, features)
-        return self
-
-    def _set_fitted(self, config: Config, trained: TrainedModel, features: int) -> None:
         scaler = trained.scaler
-        # Fold the normalisation into the weights: predict then needs no preprocessing.
+        # Fold the normalisation into the weights: predicting then needs no preprocessing.
         coef = scaler.label_scale * trained.weights / scaler.feature_scale[:, None]
         intercept = (
             scaler.label_scale
@@ -384,14 +403,9 @@ class LinearLearner:
             + scaler.label_mean
         )
         self._store(config, coef, intercept, trained.threshold, features, trained.report)
-        self._internal = {
-            "weights": trained.weights,
-            "bias": trained.bias,
-            "feature_mean": scaler.feature_mean,
-            "feature_scale": scaler.feature_scale,
-            "label_mean": np.float64(scaler.label_mean),
-            "label_scale": np.float64(scaler.label_scale),
-        }
+        if not trained.report["converged"]:
+            warnings.warn(_not_converged(config, trained.report), ConvergenceWarning, stacklevel=2)
+        return self
 
     def _store(
         self,
@@ -402,24 +416,66 @@ class LinearLearner:
         features: int,
         report: dict[str, Any],
     ) -> None:
+        """Set the fitted state from ``coef`` ``(d, K)`` and ``intercept`` ``(K,)``."""
+        self._config = config
         self.n_features_in_ = features
         self.threshold_ = threshold
         self.training_report_ = report
-        self._config = config
-        multiclass = config.predictor_type == "multiclass_classifier"
-        self.coef_ = coef if multiclass else coef[:, 0]
-        self.intercept_: float | FloatArray = intercept if multiclass else float(intercept[0])
-        self._coef = np.ascontiguousarray(coef if multiclass else coef[:, 0])
-        self._intercept = intercept if multiclass else float(intercept[0])
-        self._probability = config.loss == "logistic"
-        self._threshold = 0.0 if threshold is None else float(threshold)
+        if config.predictor_type == "multiclass_classifier":
+            self.coef_: FloatArray = np.ascontiguousarray(coef)
+            self.intercept_: float | FloatArray = intercept
+        else:
+            # Contiguous, so that scoring a batch is one fast matrix-vector product.
+            self.coef_ = np.ascontiguousarray(coef[:, 0])
+            self.intercept_ = float(intercept[0])
+        if config.predictor_type != "regressor":
+            self.classes_ = np.arange(config.num_classes)
 
-    def _check_fitted(self) -> None:
+    # -- predict -------------------------------------------------------------------------
+
+    def _check_fitted(self) -> Config:
         if not hasattr(self, "n_features_in_"):
             raise NotFittedError("this LinearLearner is not fitted yet; call fit() first")
+        return self._config
 
-    def predict(self, X: npt.ArrayLike) -> list[dict[str, Any]]:
-        """Score rows exactly as the SageMaker endpoint's JSON ``predictions`` records.
+    def _kind(self) -> tuple[object, object]:
+        """The predictor type and loss: as fitted, or as given before fitting."""
+        if hasattr(self, "_config"):
+            return self._config.predictor_type, self._config.loss
+        given = self.hyperparameters()
+        return _stripped(given["predictor_type"]), _stripped(given["loss"])
+
+    def _margins(self, X: npt.ArrayLike) -> FloatArray:
+        """The linear outputs ``X @ coef_ + intercept_``, after checking ``X``."""
+        self._check_fitted()
+        X = _as_floats(X, "X")
+        if X.ndim != 2 or X.shape[1] != self.n_features_in_:
+            raise ValueError(
+                f"X must have shape (n_rows, {self.n_features_in_}); got {X.shape}"
+                + ("; use X.reshape(1, -1) for a single row" if X.ndim == 1 else "")
+            )
+        if not np.isfinite(X).all():
+            raise ValueError("X contains NaN or infinity")
+        margins: FloatArray = X @ self.coef_ + self.intercept_
+        if not np.isfinite(margins).all():
+            raise ValueError("the model's output overflowed for these inputs")
+        return margins
+
+    def _scores(self, X: npt.ArrayLike) -> FloatArray:
+        """Linear Learner's ``score``: the prediction, P(class 1) or the margin, P(class k)."""
+        config, margins = self._check_fitted(), self._margins(X)
+        if config.predictor_type == "multiclass_classifier":
+            return softmax(margins, axis=1)
+        return sigmoid(margins) if config.loss == "logistic" else margins
+
+    def _labels(self, scores: FloatArray) -> npt.NDArray[np.int64]:
+        if self._config.predictor_type == "multiclass_classifier":
+            return scores.argmax(axis=1)
+        threshold = 0.0 if self.threshold_ is None else self.threshold_
+        return (scores > threshold).astype(np.int64)
+
+    def predict(self, X: npt.ArrayLike) -> npt.NDArray[Any]:
+        """Predict each row: the score for a regressor, the label for a classifier.
 
         Parameters
         ----------
@@ -428,70 +484,113 @@ class LinearLearner:
 
         Returns
         -------
-        list of dict
-            One record per row, plain Python numbers: ``{"score": float}`` for a
-            regressor; ``{"score": float, "predicted_label": 0 | 1}`` for a binary
-            classifier (score is the probability of class 1 with ``logistic``, the margin
-            with ``hinge_loss``); ``{"score": [p0, ..., pK-1], "predicted_label": int}``
-            for multiclass.
+        ndarray of shape (n_rows,)
+            Floats for a regressor; integer labels (``classes_``) for a classifier, a
+            binary one cutting its score at the calibrated ``threshold_``.
         """
-        self._check_fitted()
-        X = np.asarray(X, dtype=np.float64)
-        if X.ndim != 2 or X.shape[1] != self.n_features_in_:
-            raise ValueError(
-                f"X must have shape (n_rows, {self.n_features_in_}); got {X.shape}"
-                + ("; use X.reshape(1, -1) for a single row" if X.ndim == 1 else "")
+        scores = self._scores(X)
+        if self._config.predictor_type == "regressor":
+            return scores
+        return self._labels(scores)
+
+    @property
+    def predict_proba(self) -> Callable[[npt.ArrayLike], FloatArray]:
+        """Class probabilities, for a classifier whose scores are probabilities.
+
+        ``predict_proba(X)`` returns an array of shape ``(n_rows, num_classes)``:
+        ``[1 - p, p]`` for a binary classifier with ``logistic`` loss (``p`` is
+        Linear Learner's score), the softmax scores for multiclass. Regressors and
+        ``hinge_loss`` (whose scores are margins; see :attr:`decision_function`) have no
+        such method, as in scikit-learn.
+        """
+        kind, loss = self._kind()
+        if kind not in ("binary_classifier", "multiclass_classifier") or loss == "hinge_loss":
+            raise AttributeError(
+                f"predict_proba is not available for predictor_type={kind!r} with loss={loss!r}"
             )
-        if not np.isfinite(X).all():
-            raise ValueError("X contains NaN or infinity")
-        scores = X @ self._coef + self._intercept
-        if not np.isfinite(scores).all():
-            raise ValueError("the model's output overflowed for these inputs")
-        kind = self._config.predictor_type
-        if kind == "regressor":
+        return self._predict_proba
+
+    def _predict_proba(self, X: npt.ArrayLike) -> FloatArray:
+        scores = self._scores(X)
+        if scores.ndim == 2:
+            return scores
+        return np.column_stack([1.0 - scores, scores])
+
+    @property
+    def decision_function(self) -> Callable[[npt.ArrayLike], FloatArray]:
+        """A classifier's margins: ``X @ coef_ + intercept_``, ``(n_rows,)`` or ``(n_rows, K)``.
+
+        For ``logistic`` and ``softmax_loss`` these are log-odds (logits). Regressors have
+        no such method, as in scikit-learn.
+        """
+        kind, _ = self._kind()
+        if kind not in ("binary_classifier", "multiclass_classifier"):
+            raise AttributeError(f"decision_function is not available for predictor_type={kind!r}")
+        return self._margins
+
+    def predict_records(self, X: npt.ArrayLike) -> list[dict[str, Any]]:
+        """Score rows exactly as the SageMaker endpoint's JSON ``predictions`` records.
+
+        ``X`` is as for :meth:`predict`. The result is one record per row, in plain Python
+        numbers: ``{"score": float}`` for a regressor; ``{"score": float,
+        "predicted_label": 0 | 1}`` for a binary classifier (score is the probability of
+        class 1 with ``logistic``, the margin with ``hinge_loss``); ``{"score": [p0, ...,
+        pK-1], "predicted_label": int}`` for multiclass.
+        """
+        scores = self._scores(X)
+        if self._config.predictor_type == "regressor":
             return [{"score": value} for value in scores.tolist()]
-        if kind == "binary_classifier":
-            if self._probability:
-                scores = sigmoid(scores)
-            threshold = self._threshold
-            return [
-                {"score": value, "predicted_label": 1 if value > threshold else 0}
-                for value in scores.tolist()
-            ]
-        probabilities = softmax(scores, axis=1)
+        labels = self._labels(scores).tolist()
         return [
-            {"score": row, "predicted_label": label}
-            for row, label in zip(
-                probabilities.tolist(), probabilities.argmax(axis=1).tolist(), strict=True
-            )
+            {"score": score, "predicted_label": label}
+            for score, label in zip(scores.tolist(), labels, strict=True)
         ]
+
+    def score(
+        self, X: npt.ArrayLike, y: npt.ArrayLike, sample_weight: npt.ArrayLike | None = None
+    ) -> float:
+        """scikit-learn's default score: R^2 for a regressor, accuracy for a classifier.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_rows, n_features)
+        y : array-like of shape (n_rows,)
+            The true values or labels.
+        sample_weight : array-like of shape (n_rows,), optional
+        """
+        predicted = self.predict(X)
+        truth = _as_floats(y, "y").reshape(-1)
+        if truth.shape != predicted.shape:
+            raise ValueError(f"y must have shape {predicted.shape} to match X; got {truth.shape}")
+        weights = None if sample_weight is None else _as_floats(sample_weight, "sample_weight")
+        if self._config.predictor_type == "regressor":
+            return r2_score(predicted, truth, weights)
+        return accuracy(predicted, truth, weights)
 
     # -- persistence ---------------------------------------------------------------------
 
     def save(self, directory: str | os.PathLike[str]) -> Path:
         """Write the fitted model to ``directory/model.npz`` atomically.
 
-        The file holds the folded weights, the internal (normalised-space) weights and
-        scaler, and JSON metadata with the hyperparameters, threshold and training report.
-        It is written to a temporary file in the same directory and renamed into place, so
-        a reader never sees half a model. The directory is created if needed.
+        The file holds the folded weights and JSON metadata with the hyperparameters,
+        threshold and training report. It is written to a temporary file in the same
+        directory and renamed into place, so a reader never sees half a model. The
+        directory is created if needed.
 
         Returns
         -------
         pathlib.Path
             The path of the written file.
         """
-        self._check_fitted()
-        coef = self._coef if self._coef.ndim == 2 else self._coef[:, None]
-        arrays: dict[str, Any] = {
-            "coef": coef,
-            "intercept": np.atleast_1d(np.asarray(self._intercept, dtype=np.float64)),
-            **self._internal,
+        config = self._check_fitted()
+        arrays = {
+            "coef": self.coef_ if self.coef_.ndim == 2 else self.coef_[:, None],
+            "intercept": np.atleast_1d(np.asarray(self.intercept_, dtype=np.float64)),
         }
         metadata = {
             "hyperparameters": self.hyperparameters(),
             "seed": self.seed,
-            "predictor_type": self._config.predictor_type,
+            "predictor_type": config.predictor_type,
             "n_features_in": self.n_features_in_,
             "threshold": self.threshold_,
             "training_report": self.training_report_,
@@ -511,14 +610,27 @@ class LinearLearner:
         """
         arrays, metadata = read_model(directory)
         learner = cls(**metadata["hyperparameters"], seed=metadata["seed"])
-        config = learner.check_hyperparameters()
         learner._store(
-            config,
-            arrays.pop("coef"),
-            arrays.pop("intercept"),
+            learner.check_hyperparameters(),
+            arrays["coef"],
+            arrays["intercept"],
             metadata["threshold"],
             int(metadata["n_features_in"]),
             metadata["training_report"],
         )
-        learner._internal = arrays
         return learner
+
+
+def _stripped(value: object) -> object:
+    return value.strip() if isinstance(value, str) else value
+
+
+def _not_converged(config: Config, report: dict[str, Any]) -> str:
+    data = "validation" if report["selected_on"] == "validation" else "training"
+    return (
+        f"Linear Learner did not converge: epochs={config.epochs} ran out while the winning "
+        f"model's {data} loss still fell by "
+        f"{report['last_epoch_improvement']:.2%} of its starting loss in the last "
+        f"epoch, more than early_stopping_tolerance={config.early_stopping_tolerance:g}; "
+        "raise epochs or learning_rate"
+    )

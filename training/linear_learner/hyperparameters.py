@@ -1,10 +1,13 @@
-"""Linear Learner hyperparameters: names, defaults, validation and ``auto`` resolution.
+"""Linear Learner hyperparameters: names, types, defaults, validation and ``auto`` resolution.
 
-Every hyperparameter SageMaker's Linear Learner documents is declared once in
-:data:`SPECS` with its default and its rule. :func:`resolve` checks a whole set before any
-training starts and turns it into a typed :class:`Config`, replacing each ``auto`` with a
-concrete value. Values may be given SageMaker-style as strings (``"true"``, ``"auto"``,
-``"0.01"``), because users paste hyperparameter dicts from training jobs.
+Every hyperparameter SageMaker's Linear Learner documents is declared once, as a field of
+:class:`Config`: the field's name is the hyperparameter's, its type is that of the resolved
+value, and its :class:`Hyperparameter` holds SageMaker's default, the check with its one
+message, and what the value resolves to (``auto`` made concrete, rules that depend on
+``predictor_type``). :data:`SPECS` and :data:`DEFAULTS` are read off those fields, and
+:func:`resolve` turns a whole set into a :class:`Config` with no per-name code. Values may
+be given SageMaker-style as strings (``"true"``, ``"auto"``, ``"0.01"``), because users
+paste hyperparameter dicts from training jobs.
 
 Each rule has exactly one message, in one of three shapes::
 
@@ -33,23 +36,26 @@ normalize_label             true for regressor, false otherwise
 unbias_data                 same as use_bias
 unbias_label                true for regressor with use_bias, false otherwise
 num_calibration_samples     10,000,000
-feature_dim                 the number of columns of X
+feature_dim                 the number of columns of X (``None`` here)
 ==========================  ==================================================
 """
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import math
+import typing
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 __all__ = [
     "AUTO_LEARNING_RATE",
     "DEFAULTS",
     "HyperparameterError",
     "Config",
+    "Hyperparameter",
     "LOSSES_BY_PREDICTOR_TYPE",
     "PREDICTOR_TYPES",
     "SPECS",
@@ -109,16 +115,36 @@ class HyperparameterError(ValueError):
         self.value = value
 
 
-Parser = Callable[[str, object], object]
+# A check takes (name, given value) and returns the value parsed, or raises with its message.
+Check = Callable[[str, object], Any]
+# A resolution takes (checked value, the fields resolved before it) and returns the final value.
+Resolution = Callable[[Any, Mapping[str, Any]], Any]
+
+
+def _as_checked(value: Any, resolved: Mapping[str, Any]) -> Any:
+    return value
 
 
 @dataclass(frozen=True)
-class Spec:
-    """One hyperparameter: its default and the function that parses and checks a value."""
+class Hyperparameter:
+    """One hyperparameter's declaration, held by its :class:`Config` field.
 
-    name: str
+    Attributes
+    ----------
+    default : object
+        SageMaker's default, as a user would give it (``"auto"``, ``1000``, ``True``);
+        ``None`` for a value SageMaker requires or ignores.
+    check : callable
+        ``check(name, value)`` parses a given value and raises
+        :class:`HyperparameterError` with the rule's one message when it is invalid.
+    resolution : callable
+        ``resolution(value, resolved)`` turns the checked value into the field's value,
+        given the fields declared before it; the checked value itself by default.
+    """
+
     default: object
-    parse: Parser
+    check: Check
+    resolution: Resolution = _as_checked
 
 
 def _is_auto(value: object) -> bool:
@@ -167,11 +193,11 @@ def _number(
     high_open: bool = True,
     auto: bool = False,
     wording: str,
-) -> Parser:
-    """Build a parser for an int or float with an optional range, optionally ``auto``."""
+) -> Check:
+    """Build a check for an int or float with an optional range, optionally ``auto``."""
     expected = f"'auto' or {wording}" if auto else wording
 
-    def parse(name: str, value: object) -> object:
+    def check(name: str, value: object) -> object:
         if auto and _is_auto(value):
             return "auto"
         number = _as_number(value)
@@ -179,13 +205,13 @@ def _number(
             raise HyperparameterError(name, value, f"{name}={value!r}: expecting {expected}")
         return int(number) if kind == "int" else number
 
-    return parse
+    return check
 
 
-def _boolean(*, auto: bool) -> Parser:
+def _boolean(*, auto: bool) -> Check:
     expected = "'auto', true or false" if auto else "true or false"
 
-    def parse(name: str, value: object) -> object:
+    def check(name: str, value: object) -> object:
         if auto and _is_auto(value):
             return "auto"
         if isinstance(value, bool):
@@ -194,18 +220,31 @@ def _boolean(*, auto: bool) -> Parser:
             return value.strip().lower() == "true"
         raise HyperparameterError(name, value, f"{name}={value!r}: expecting {expected}")
 
-    return parse
+    return check
 
 
-def _choice(*choices: str) -> Parser:
-    def parse(name: str, value: object) -> object:
+def _choice(*choices: str) -> Check:
+    def check(name: str, value: object) -> object:
         if isinstance(value, str) and value.strip() in choices:
             return value.strip()
         raise HyperparameterError(
             name, value, f"{name}={value!r} is not valid; expected one of: {', '.join(choices)}"
         )
 
-    return parse
+    return check
+
+
+def _required_choice(*choices: str) -> Check:
+    inner = _choice(*choices)
+
+    def check(name: str, value: object) -> object:
+        if value is None:
+            raise HyperparameterError(
+                name, None, f"{name} is required; expected one of: {', '.join(choices)}"
+            )
+        return inner(name, value)
+
+    return check
 
 
 def _positive_weight(name: str, value: object) -> object:
@@ -219,36 +258,36 @@ def _positive_weight(name: str, value: object) -> object:
     return number
 
 
-def _int_in(low: int, high: int, *, optional: bool = False) -> Parser:
+def _int_in(low: int, high: int, *, optional: bool = False) -> Check:
     inner = _number(
         "int", low, high, low_open=False, high_open=False, wording=f"an integer in [{low}, {high}]"
     )
 
-    def parse(name: str, value: object) -> object:
+    def check(name: str, value: object) -> object:
         return None if optional and value is None else inner(name, value)
 
-    return parse
+    return check
 
 
-def _positive_int(*, auto: bool = False) -> Parser:
+def _positive_int(*, auto: bool = False) -> Check:
     return _number("int", 0, None, auto=auto, wording="an integer greater than 0")
 
 
-def _positive_float(*, auto: bool = False) -> Parser:
+def _positive_float(*, auto: bool = False) -> Check:
     return _number("float", 0, None, auto=auto, wording="a float greater than 0")
 
 
-def _non_negative_float(*, auto: bool = False) -> Parser:
+def _non_negative_float(*, auto: bool = False) -> Check:
     return _number(
         "float", 0, None, low_open=False, auto=auto, wording="a float greater than or equal to 0"
     )
 
 
-def _unit_open(*, auto: bool = False) -> Parser:
+def _unit_open(*, auto: bool = False) -> Check:
     return _number("float", 0, 1, auto=auto, wording="a float in (0, 1)")
 
 
-def _unit_half_open(*, auto: bool = False) -> Parser:
+def _unit_half_open(*, auto: bool = False) -> Check:
     return _number("float", 0, 1, low_open=False, auto=auto, wording="a float in [0, 1)")
 
 
@@ -256,62 +295,138 @@ def _stripped(name: str, value: object) -> object:
     return value.strip() if isinstance(value, str) else value
 
 
-def _spec(name: str, default: object, parse: Parser) -> tuple[str, Spec]:
-    return name, Spec(name, default, parse)
+# -- resolutions: what a checked value becomes, given the fields before it ------------------
 
 
-SPECS: dict[str, Spec] = dict(
-    [
-        _spec("predictor_type", None, _choice(*PREDICTOR_TYPES)),
-        _spec("num_classes", None, _int_in(1, 1_000_000, optional=True)),
-        _spec("feature_dim", "auto", _positive_int(auto=True)),
-        _spec("mini_batch_size", 1000, _positive_int()),
-        _spec("epochs", 15, _positive_int()),
-        _spec("num_models", "auto", _positive_int(auto=True)),
-        # Checked in resolve(), against the losses allowed for the predictor_type.
-        _spec("loss", "auto", _stripped),
-        _spec("optimizer", "auto", _choice("auto", "sgd", "adam", "rmsprop")),
-        _spec("learning_rate", "auto", _positive_float(auto=True)),
-        _spec("wd", "auto", _non_negative_float(auto=True)),
-        _spec("l1", "auto", _non_negative_float(auto=True)),
-        _spec("momentum", "auto", _unit_half_open(auto=True)),
-        _spec("beta_1", "auto", _unit_half_open(auto=True)),
-        _spec("beta_2", "auto", _unit_half_open(auto=True)),
-        _spec("bias_lr_mult", "auto", _positive_float(auto=True)),
-        _spec("bias_wd_mult", "auto", _non_negative_float(auto=True)),
-        _spec("use_bias", True, _boolean(auto=False)),
-        _spec("use_lr_scheduler", True, _boolean(auto=False)),
-        _spec("lr_scheduler_step", "auto", _positive_int(auto=True)),
-        _spec("lr_scheduler_factor", "auto", _unit_open(auto=True)),
-        _spec("lr_scheduler_minimum_lr", "auto", _positive_float(auto=True)),
-        _spec("normalize_data", True, _boolean(auto=True)),
-        _spec("normalize_label", "auto", _boolean(auto=True)),
-        _spec("unbias_data", "auto", _boolean(auto=True)),
-        _spec("unbias_label", "auto", _boolean(auto=True)),
-        _spec("num_point_for_scaler", 10_000, _positive_int()),
-        _spec("init_method", "uniform", _choice("uniform", "normal")),
-        _spec("init_scale", 0.07, _positive_float()),
-        _spec("init_sigma", 0.01, _positive_float()),
-        _spec("init_bias", 0.0, _number("float", None, None, wording="a number")),
-        _spec("early_stopping_patience", 3, _positive_int()),
-        _spec("early_stopping_tolerance", 0.001, _positive_float()),
-        _spec("binary_classifier_model_selection_criteria", "accuracy", _choice(*CRITERIA)),
-        _spec("target_recall", 0.8, _unit_open()),
-        _spec("target_precision", 0.8, _unit_open()),
-        _spec("f_beta", 1.0, _positive_float()),
-        _spec("positive_example_weight_mult", 1.0, _positive_weight),
-        _spec("balance_multiclass_weights", False, _boolean(auto=False)),
-        _spec("num_calibration_samples", "auto", _positive_int(auto=True)),
-        _spec("accuracy_top_k", 3, _int_in(1, 1_000_000)),
-        _spec("margin", 1.0, _non_negative_float()),
-        _spec("quantile", 0.5, _unit_open()),
-        _spec("loss_insensitivity", 0.01, _positive_float()),
-        # The SDK accepts 0, but a Huber loss with delta 0 is identically zero and learns
-        # nothing, so this follows the documentation's "positive" instead.
-        _spec("huber_delta", 1.0, _positive_float()),
-    ]
-)
+def _auto(concrete: object) -> Resolution:
+    """``auto`` becomes ``concrete``; any other value stays as checked."""
 
+    def resolution(value: Any, resolved: Mapping[str, Any]) -> Any:
+        return concrete if value == "auto" else value
+
+    return resolution
+
+
+def _num_classes(value: int | None, resolved: Mapping[str, Any]) -> int:
+    predictor_type = resolved["predictor_type"]
+    if predictor_type != "multiclass_classifier":
+        return 2 if predictor_type == "binary_classifier" else 1
+    if value is None or value < 3:
+        raise HyperparameterError(
+            "num_classes",
+            value,
+            f"num_classes={value!r}: expecting an integer in [3, 1000000] "
+            "when predictor_type='multiclass_classifier'",
+        )
+    return value
+
+
+def _loss(value: object, resolved: Mapping[str, Any]) -> str:
+    predictor_type = resolved["predictor_type"]
+    allowed = LOSSES_BY_PREDICTOR_TYPE[predictor_type]
+    if value not in allowed:
+        raise HyperparameterError(
+            "loss",
+            value,
+            f"loss={value!r} is not valid for predictor_type={predictor_type!r}; "
+            f"expected one of: {', '.join(allowed)}",
+        )
+    return _AUTO_LOSS[predictor_type] if value == "auto" else str(value)
+
+
+def _learning_rate(value: float | str, resolved: Mapping[str, Any]) -> float:
+    return AUTO_LEARNING_RATE[resolved["optimizer"]] if value == "auto" else float(value)
+
+
+def _normalize_label(value: bool | str, resolved: Mapping[str, Any]) -> bool:
+    # The documentation: ``true`` is ignored for classification.
+    return resolved["predictor_type"] == "regressor" and value in ("auto", True)
+
+
+def _unbias_data(value: bool | str, resolved: Mapping[str, Any]) -> bool:
+    return bool(resolved["use_bias"]) if value == "auto" else bool(value)
+
+
+def _unbias_label(value: bool | str, resolved: Mapping[str, Any]) -> bool:
+    # The documentation: applies only to regression with use_bias=true.
+    regression = resolved["predictor_type"] == "regressor"
+    return regression and bool(resolved["use_bias"]) and value in ("auto", True)
+
+
+# -- the declarations -------------------------------------------------------------------------
+
+_H = Hyperparameter
+
+
+@dataclass(frozen=True)
+class Config:
+    """A validated hyperparameter set with every ``auto`` replaced by a concrete value.
+
+    Each field declares one hyperparameter (see the module docstring); fields that
+    depend on others come after them. ``positive_example_weight_mult`` stays
+    ``'auto'``/``'balanced'`` because both depend on the labels; the trainer resolves them.
+    """
+
+    predictor_type: Annotated[PredictorType, _H(None, _required_choice(*PREDICTOR_TYPES))]
+    # Required for multiclass and ignored otherwise: 2 for binary, 1 for a regressor.
+    num_classes: Annotated[int, _H(None, _int_in(1, 1_000_000, optional=True), _num_classes)]
+    feature_dim: Annotated[int | None, _H("auto", _positive_int(auto=True), _auto(None))]
+    mini_batch_size: Annotated[int, _H(1000, _positive_int())]
+    epochs: Annotated[int, _H(15, _positive_int())]
+    num_models: Annotated[int, _H("auto", _positive_int(auto=True), _auto(32))]
+    loss: Annotated[str, _H("auto", _stripped, _loss)]
+    optimizer: Annotated[str, _H("auto", _choice("auto", "sgd", "adam", "rmsprop"), _auto("adam"))]
+    learning_rate: Annotated[float, _H("auto", _positive_float(auto=True), _learning_rate)]
+    wd: Annotated[float, _H("auto", _non_negative_float(auto=True), _auto(0.0))]
+    l1: Annotated[float, _H("auto", _non_negative_float(auto=True), _auto(0.0))]
+    momentum: Annotated[float, _H("auto", _unit_half_open(auto=True), _auto(0.0))]
+    beta_1: Annotated[float, _H("auto", _unit_half_open(auto=True), _auto(0.9))]
+    beta_2: Annotated[float, _H("auto", _unit_half_open(auto=True), _auto(0.999))]
+    bias_lr_mult: Annotated[float, _H("auto", _positive_float(auto=True), _auto(10.0))]
+    bias_wd_mult: Annotated[float, _H("auto", _non_negative_float(auto=True), _auto(0.0))]
+    use_bias: Annotated[bool, _H(True, _boolean(auto=False))]
+    use_lr_scheduler: Annotated[bool, _H(True, _boolean(auto=False))]
+    lr_scheduler_step: Annotated[int, _H("auto", _positive_int(auto=True), _auto(100))]
+    lr_scheduler_factor: Annotated[float, _H("auto", _unit_open(auto=True), _auto(0.99))]
+    lr_scheduler_minimum_lr: Annotated[float, _H("auto", _positive_float(auto=True), _auto(1e-5))]
+    normalize_data: Annotated[bool, _H(True, _boolean(auto=True), _auto(True))]
+    normalize_label: Annotated[bool, _H("auto", _boolean(auto=True), _normalize_label)]
+    unbias_data: Annotated[bool, _H("auto", _boolean(auto=True), _unbias_data)]
+    unbias_label: Annotated[bool, _H("auto", _boolean(auto=True), _unbias_label)]
+    num_point_for_scaler: Annotated[int, _H(10_000, _positive_int())]
+    init_method: Annotated[str, _H("uniform", _choice("uniform", "normal"))]
+    init_scale: Annotated[float, _H(0.07, _positive_float())]
+    init_sigma: Annotated[float, _H(0.01, _positive_float())]
+    init_bias: Annotated[float, _H(0.0, _number("float", None, None, wording="a number"))]
+    early_stopping_patience: Annotated[int, _H(3, _positive_int())]
+    early_stopping_tolerance: Annotated[float, _H(0.001, _positive_float())]
+    binary_classifier_model_selection_criteria: Annotated[str, _H("accuracy", _choice(*CRITERIA))]
+    target_recall: Annotated[float, _H(0.8, _unit_open())]
+    target_precision: Annotated[float, _H(0.8, _unit_open())]
+    f_beta: Annotated[float, _H(1.0, _positive_float())]
+    positive_example_weight_mult: Annotated[float | str, _H(1.0, _positive_weight)]
+    balance_multiclass_weights: Annotated[bool, _H(False, _boolean(auto=False))]
+    num_calibration_samples: Annotated[int, _H("auto", _positive_int(auto=True), _auto(10_000_000))]
+    accuracy_top_k: Annotated[int, _H(3, _int_in(1, 1_000_000))]
+    margin: Annotated[float, _H(1.0, _non_negative_float())]
+    quantile: Annotated[float, _H(0.5, _unit_open())]
+    loss_insensitivity: Annotated[float, _H(0.01, _positive_float())]
+    # The SDK accepts 0, but a Huber loss with delta 0 is identically zero and learns
+    # nothing, so this follows the documentation's "positive" instead.
+    huber_delta: Annotated[float, _H(1.0, _positive_float())]
+
+    @property
+    def criterion(self) -> str:
+        """``binary_classifier_model_selection_criteria``, under a name that fits a line."""
+        return self.binary_classifier_model_selection_criteria
+
+
+def _declarations() -> dict[str, Hyperparameter]:
+    hints = typing.get_type_hints(Config, include_extras=True)
+    return {field.name: hints[field.name].__metadata__[0] for field in dataclasses.fields(Config)}
+
+
+SPECS: dict[str, Hyperparameter] = _declarations()
 DEFAULTS: dict[str, object] = {name: spec.default for name, spec in SPECS.items()}
 
 
@@ -329,71 +444,17 @@ def check_names(names: Mapping[str, object] | list[str], extra: tuple[str, ...] 
             )
 
 
-@dataclass(frozen=True)
-class Config:
-    """A validated hyperparameter set with every ``auto`` replaced by a concrete value.
-
-    ``positive_example_weight_mult`` stays ``'auto'``/``'balanced'`` because both depend on
-    the labels; the trainer resolves them.
-    """
-
-    predictor_type: PredictorType
-    num_classes: int
-    feature_dim: int | None
-    mini_batch_size: int
-    epochs: int
-    num_models: int
-    loss: str
-    optimizer: str
-    learning_rate: float
-    wd: float
-    l1: float
-    momentum: float
-    beta_1: float
-    beta_2: float
-    bias_lr_mult: float
-    bias_wd_mult: float
-    use_bias: bool
-    use_lr_scheduler: bool
-    lr_scheduler_step: int
-    lr_scheduler_factor: float
-    lr_scheduler_minimum_lr: float
-    normalize_data: bool
-    normalize_label: bool
-    unbias_data: bool
-    unbias_label: bool
-    num_point_for_scaler: int
-    init_method: str
-    init_scale: float
-    init_sigma: float
-    init_bias: float
-    early_stopping_patience: int
-    early_stopping_tolerance: float
-    criterion: str
-    target_recall: float
-    target_precision: float
-    f_beta: float
-    positive_example_weight_mult: float | str
-    balance_multiclass_weights: bool
-    num_calibration_samples: int
-    accuracy_top_k: int
-    margin: float
-    quantile: float
-    loss_insensitivity: float
-    huber_delta: float
-
-
-def _auto(value: Any, default: Any) -> Any:
-    return default if value == "auto" else value
-
-
 def resolve(raw: Mapping[str, object]) -> Config:
     """Validate a full hyperparameter set and resolve every ``auto``.
+
+    Every value is checked on its own first, in declaration order; then the rules that
+    depend on other hyperparameters (``loss`` and ``num_classes`` against
+    ``predictor_type``) apply as each value is resolved.
 
     Parameters
     ----------
     raw : Mapping[str, object]
-        One value per name in :data:`SPECS` (as stored by the estimator).
+        Values by name in :data:`SPECS`; a missing name takes its default.
 
     Returns
     -------
@@ -407,84 +468,8 @@ def resolve(raw: Mapping[str, object]) -> Config:
     """
     check_names(raw)
     given = {**DEFAULTS, **raw}
-    if given["predictor_type"] is None:
-        raise HyperparameterError(
-            "predictor_type",
-            None,
-            f"predictor_type is required; expected one of: {', '.join(PREDICTOR_TYPES)}",
-        )
-    v: dict[str, Any] = {name: spec.parse(name, given[name]) for name, spec in SPECS.items()}
-    predictor_type: PredictorType = v["predictor_type"]
-
-    allowed_losses = LOSSES_BY_PREDICTOR_TYPE[predictor_type]
-    if v["loss"] not in allowed_losses:
-        raise HyperparameterError(
-            "loss",
-            given["loss"],
-            f"loss={given['loss']!r} is not valid for predictor_type={predictor_type!r}; "
-            f"expected one of: {', '.join(allowed_losses)}",
-        )
-    num_classes = 2 if predictor_type == "binary_classifier" else 1
-    if predictor_type == "multiclass_classifier":
-        if v["num_classes"] is None or v["num_classes"] < 3:
-            raise HyperparameterError(
-                "num_classes",
-                given["num_classes"],
-                f"num_classes={given['num_classes']!r}: expecting an integer in [3, 1000000] "
-                "when predictor_type='multiclass_classifier'",
-            )
-        num_classes = int(v["num_classes"])
-
-    optimizer = str(_auto(v["optimizer"], "adam"))
-    regressor = predictor_type == "regressor"
-    use_bias = bool(v["use_bias"])
-    criterion = str(v["binary_classifier_model_selection_criteria"])
-    feature_dim = v["feature_dim"]
-    return Config(
-        predictor_type=predictor_type,
-        num_classes=num_classes,
-        feature_dim=None if feature_dim == "auto" else int(feature_dim),
-        mini_batch_size=int(v["mini_batch_size"]),
-        epochs=int(v["epochs"]),
-        num_models=int(_auto(v["num_models"], 32)),
-        loss=str(_auto(v["loss"], _AUTO_LOSS[predictor_type])),
-        optimizer=optimizer,
-        learning_rate=float(_auto(v["learning_rate"], AUTO_LEARNING_RATE[optimizer])),
-        wd=float(_auto(v["wd"], 0.0)),
-        l1=float(_auto(v["l1"], 0.0)),
-        momentum=float(_auto(v["momentum"], 0.0)),
-        beta_1=float(_auto(v["beta_1"], 0.9)),
-        beta_2=float(_auto(v["beta_2"], 0.999)),
-        bias_lr_mult=float(_auto(v["bias_lr_mult"], 10.0)),
-        bias_wd_mult=float(_auto(v["bias_wd_mult"], 0.0)),
-        use_bias=use_bias,
-        use_lr_scheduler=bool(v["use_lr_scheduler"]),
-        lr_scheduler_step=int(_auto(v["lr_scheduler_step"], 100)),
-        lr_scheduler_factor=float(_auto(v["lr_scheduler_factor"], 0.99)),
-        lr_scheduler_minimum_lr=float(_auto(v["lr_scheduler_minimum_lr"], 1e-5)),
-        normalize_data=bool(_auto(v["normalize_data"], True)),
-        # The documentation: ``true`` is ignored for classification.
-        normalize_label=regressor and bool(_auto(v["normalize_label"], True)),
-        unbias_data=bool(_auto(v["unbias_data"], use_bias)),
-        # The documentation: applies only to regression with use_bias=true.
-        unbias_label=regressor and use_bias and bool(_auto(v["unbias_label"], True)),
-        num_point_for_scaler=int(v["num_point_for_scaler"]),
-        init_method=str(v["init_method"]),
-        init_scale=float(v["init_scale"]),
-        init_sigma=float(v["init_sigma"]),
-        init_bias=float(v["init_bias"]),
-        early_stopping_patience=int(v["early_stopping_patience"]),
-        early_stopping_tolerance=float(v["early_stopping_tolerance"]),
-        criterion=criterion,
-        target_recall=float(v["target_recall"]),
-        target_precision=float(v["target_precision"]),
-        f_beta=float(v["f_beta"]),
-        positive_example_weight_mult=v["positive_example_weight_mult"],
-        balance_multiclass_weights=bool(v["balance_multiclass_weights"]),
-        num_calibration_samples=int(_auto(v["num_calibration_samples"], 10_000_000)),
-        accuracy_top_k=int(v["accuracy_top_k"]),
-        margin=float(v["margin"]),
-        quantile=float(v["quantile"]),
-        loss_insensitivity=float(v["loss_insensitivity"]),
-        huber_delta=float(v["huber_delta"]),
-    )
+    checked = {name: spec.check(name, given[name]) for name, spec in SPECS.items()}
+    resolved: dict[str, Any] = {}
+    for name, spec in SPECS.items():
+        resolved[name] = spec.resolution(checked[name], resolved)
+    return Config(**resolved)

@@ -11,6 +11,9 @@ prefixed there); the training report carries them without a prefix, next to
   ``accuracy_top_k``)
 
 Every result also has ``objective_loss``: the mean training loss (raw label units).
+
+:func:`r2_score` and :func:`accuracy` are scikit-learn's default scores, which
+``LinearLearner.score`` returns without importing scikit-learn.
 """
 
 from __future__ import annotations
@@ -20,7 +23,14 @@ import numpy.typing as npt
 
 FloatArray = npt.NDArray[np.float64]
 
-__all__ = ["binary_metrics", "multiclass_metrics", "regression_metrics", "roc_auc"]
+__all__ = [
+    "accuracy",
+    "binary_metrics",
+    "multiclass_metrics",
+    "r2_score",
+    "regression_metrics",
+    "roc_auc",
+]
 
 
 def roc_auc(scores: FloatArray, y: FloatArray) -> float:
@@ -82,3 +92,23 @@ def multiclass_metrics(scores: FloatArray, y: FloatArray, top_k: int) -> dict[st
         "multiclass_accuracy": float(np.mean(scores.argmax(axis=1) == labels)),
         "multiclass_top_k_accuracy": float(np.mean((top == labels[:, None]).any(axis=1))),
     }
+
+
+def r2_score(predictions: FloatArray, y: FloatArray, weights: FloatArray | None = None) -> float:
+    """The coefficient of determination; 1.0 for a perfect fit of constant labels, else 0.0.
+
+    The conventions of ``sklearn.metrics.r2_score`` (with ``force_finite=True``).
+
+    >>> r2_score(np.array([2.5, 0.0, 2.0, 8.0]), np.array([3.0, -0.5, 2.0, 7.0]))
+    0.948...
+    """
+    residual = float(np.average((y - predictions) ** 2, weights=weights))
+    spread = float(np.average((y - np.average(y, weights=weights)) ** 2, weights=weights))
+    if spread == 0.0:
+        return 1.0 if residual == 0.0 else 0.0
+    return 1.0 - residual / spread
+
+
+def accuracy(labels: FloatArray, y: FloatArray, weights: FloatArray | None = None) -> float:
+    """The (weighted) share of labels equal to ``y``."""
+    return float(np.average(labels == y, weights=weights))

@@ -1,5 +1,9 @@
 """The Linear Learner training loop: many models side by side, selection, early stopping.
 
+:func:`train` runs the loop; each concern has its own part: :class:`_BestSoFar` (each
+model's kept epoch and weights), :class:`_EarlyStopping` (SageMaker's patience rule),
+:class:`_Improvement` (the convergence measure) and :func:`_report` (the training report).
+
 :func:`train` does what SageMaker's container describes in "How Linear Learner works":
 
 1. **Preprocess.** Feature and label mean and standard deviation come from a seeded sample
@@ -23,6 +27,16 @@ The monitored value follows the SageMaker documentation: the binary selection cr
 on validation data when a binary classifier has validation data, otherwise the loss
 (training loss when there is no validation data).
 
+**Convergence.** Training has converged when early stopping ended it, or when the last
+epoch lowered the winning model's loss on its selection data (validation data, or the
+training data without it) below the lowest it had before by at most
+``early_stopping_tolerance`` times the loss of its initial weights. Measuring the gain
+against the starting loss (about the loss of predicting the label's mean, or of a coin
+toss for a classifier) rather than the current one keeps a loss that approaches 0, as on noiseless data, from looking
+unconverged forever. The report says which in ``converged``, with that share as
+``last_epoch_improvement``; the estimator warns with a :class:`ConvergenceWarning` when
+it is false.
+
 ``huber_delta`` and ``loss_insensitivity`` are in the units of the raw label, so they are
 divided by the label's scale for training on a normalised label, and every reported loss
 is in raw label units.
@@ -45,9 +59,19 @@ from .selection import THRESHOLD_CRITERIA, calibrate
 
 FloatArray = npt.NDArray[np.float64]
 
-__all__ = ["EpochReport", "Scaler", "TrainedModel", "train"]
+__all__ = ["ConvergenceWarning", "EpochReport", "Scaler", "TrainedModel", "train"]
 
 _TIE = 1e-12
+
+
+class ConvergenceWarning(UserWarning):
+    """Training ended because ``epochs`` ran out while the loss was still improving.
+
+    "Still improving" is the rule of this module's docstring: the last epoch lowered the
+    winning model's selection loss below its lowest before by more than
+    ``early_stopping_tolerance`` times its loss at the start. More ``epochs`` or a larger
+    ``learning_rate`` would change the model.
+    """
 
 
 @dataclass(frozen=True)
@@ -220,6 +244,208 @@ class _Evaluator:
         return result.value, result.threshold
 
 
+@dataclass(frozen=True)
+class _EpochScores:
+    """Every model's standing after one epoch; each field is an array over the models."""
+
+    train_loss: FloatArray
+    eval_loss: FloatArray  # on the selection data: validation, or training without it
+    selection: FloatArray  # the selection criterion, higher is better
+    threshold: FloatArray  # the calibrated threshold (binary), NaN otherwise
+    monitored: FloatArray  # what early stopping watches, higher is better; -inf if unusable
+
+
+class _BestSoFar:
+    """Each model's kept epoch: its scores, and its weights to return after training."""
+
+    def __init__(self, parallel: ParallelModels) -> None:
+        models = parallel.weights.shape[1]
+        self.monitored = np.full(models, -np.inf)
+        self.selection = np.full(models, -np.inf)
+        self.threshold = np.zeros(models)
+        self.epoch = np.zeros(models, dtype=np.intp)
+        self.train_loss = np.full(models, np.inf)
+        self.eval_loss = np.full(models, np.inf)
+        self.weights, self.bias = parallel.weights.copy(), parallel.bias.copy()
+
+    def keep(
+        self, epoch: int, scores: _EpochScores, parallel: ParallelModels, *, latest: bool
+    ) -> None:
+        """Keep this epoch for the models it improved, or for all models with ``latest``."""
+        if latest:
+            kept = np.ones(len(self.monitored), dtype=bool)
+        else:
+            # A discrete criterion such as accuracy often ties; the lower loss breaks the tie.
+            kept = (scores.monitored > self.monitored + _TIE) | (
+                (scores.monitored >= self.monitored - _TIE) & (scores.eval_loss < self.eval_loss)
+            )
+        kept &= np.isfinite(scores.monitored)
+        if not kept.any():
+            return
+        self.monitored[kept] = scores.monitored[kept]
+        self.selection[kept] = scores.selection[kept]
+        self.threshold[kept] = scores.threshold[kept]
+        self.epoch[kept] = epoch
+        self.train_loss[kept] = scores.train_loss[kept]
+        self.eval_loss[kept] = scores.eval_loss[kept]
+        self.weights[:, kept] = parallel.weights[:, kept]
+        self.bias[kept] = parallel.bias[kept]
+
+    def winner(self) -> int:
+        """The model whose kept epoch is best on the criterion; ties go to the lower loss."""
+        if not np.isfinite(self.monitored).any():
+            raise ValueError(
+                "training diverged: every model's weights became non-finite; "
+                "try a smaller learning_rate or normalize_data=true"
+            )
+        candidates = np.where(np.isfinite(self.monitored), self.selection, -np.inf)
+        tied = candidates >= candidates.max() - _TIE
+        return int(np.argmin(np.where(tied, self.eval_loss, np.inf)))
+
+
+class _EarlyStopping:
+    """SageMaker's early stopping, on the leading model's monitored value.
+
+    An epoch is significant when the leader's value beats the best so far by more than
+    ``early_stopping_tolerance`` relative to it; training stops after
+    ``early_stopping_patience`` epochs without one. A patience greater than ``epochs``
+    turns it off (and with it the restoring of each model's best epoch).
+    """
+
+    def __init__(self, config: Config) -> None:
+        self.patience = config.early_stopping_patience
+        self.tolerance = config.early_stopping_tolerance
+        self.epochs = config.epochs
+        self.enabled = config.early_stopping_patience <= config.epochs
+        self.best = -np.inf
+        self.waited = 0
+        self.epochs_run = 0
+        self.stopped = False
+
+    def observe(self, value: float) -> bool:
+        """Record the leader's value for this epoch; whether it was a significant gain."""
+        significant = value - self.best > self.tolerance * abs(self.best)
+        if not np.isfinite(self.best) and np.isfinite(value):
+            significant = True
+        if significant:
+            self.best, self.waited = value, 0
+        else:
+            self.waited += 1
+        return bool(significant)
+
+    def stops_after(self, epoch: int) -> bool:
+        """Whether training ends early after ``epoch`` (never after the last one)."""
+        self.epochs_run = epoch
+        self.stopped = self.waited >= self.patience and epoch < self.epochs
+        return self.stopped
+
+
+class _Improvement:
+    """Each model's last-epoch gain in selection loss, as a share of its loss at epoch 0."""
+
+    def __init__(self, initial_loss: FloatArray) -> None:
+        self.initial = initial_loss.copy()
+        self.lowest = initial_loss.copy()
+        self.last = np.zeros(len(initial_loss))
+
+    def observe(self, loss: FloatArray) -> None:
+        gain = np.where(np.isfinite(loss), self.lowest - loss, 0.0)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            self.last = np.where(self.initial > 0, gain / self.initial, 0.0)
+        self.lowest = np.fmin(self.lowest, loss)
+
+
+def _run_epoch(
+    parallel: ParallelModels,
+    X: FloatArray,
+    y: FloatArray,
+    sample_weight: FloatArray,
+    loss: Loss,
+    order: npt.NDArray[np.intp],
+    batch: int,
+) -> None:
+    """One shuffled pass of mini-batch updates of every model, then retire diverged ones."""
+    for start in range(0, len(order), batch):
+        rows = order[start : start + batch]
+        parallel.step(X[rows], y[rows], sample_weight[rows], loss)
+    parallel.retire_diverged()
+
+
+def _score_epoch(
+    config: Config,
+    parallel: ParallelModels,
+    train_eval: _Evaluator,
+    eval_set: _Evaluator,
+    monitor_criterion: bool,
+) -> _EpochScores:
+    eval_out = eval_set.outputs(parallel)
+    eval_loss = eval_set.loss_of(eval_out)
+    if eval_set is train_eval:
+        train_loss = eval_loss
+    else:
+        train_loss = train_eval.loss_of(train_eval.outputs(parallel))
+    if config.predictor_type == "binary_classifier":
+        selection, threshold = eval_set.criterion(eval_out, eval_loss)
+    else:
+        selection, threshold = -eval_loss, np.full(len(eval_loss), np.nan)
+    monitored = selection if monitor_criterion else -eval_loss
+    monitored = np.where(parallel.alive & np.isfinite(monitored), monitored, -np.inf)
+    return _EpochScores(train_loss, eval_loss, selection, threshold, monitored)
+
+
+def _report(
+    config: Config,
+    grid: dict[str, FloatArray],
+    best: _BestSoFar,
+    winner: int,
+    *,
+    batch: int,
+    on_validation: bool,
+    monitored: str,
+    stopping: _EarlyStopping,
+    improvement: float,
+    diverged_models: int,
+    metrics: dict[str, float],
+) -> dict[str, Any]:
+    """The JSON-ready training report (see ``LinearLearner.training_report_``)."""
+    binary = config.predictor_type == "binary_classifier"
+    chosen = {
+        "learning_rate": float(grid["learning_rate"][winner]),
+        "wd": float(grid["wd"][winner]),
+        "l1": float(grid["l1"][winner]),
+        "bias_lr_mult": config.bias_lr_mult,
+        "bias_wd_mult": config.bias_wd_mult,
+        "momentum": config.momentum,
+        "beta_1": config.beta_1,
+        "beta_2": config.beta_2,
+        "mini_batch_size": batch,
+    }
+    if binary:
+        chosen["positive_example_weight_mult"] = float(grid["positive_example_weight_mult"][winner])
+    return {
+        "predictor_type": config.predictor_type,
+        "loss": config.loss,
+        "optimizer": config.optimizer,
+        "num_models": config.num_models,
+        "winning_model": winner,
+        "hyperparameters": chosen,
+        "selection_criterion": config.criterion if binary else "loss",
+        "selection_value": float(best.selection[winner] if binary else best.eval_loss[winner]),
+        "selected_on": "validation" if on_validation else "train",
+        "threshold": float(best.threshold[winner]) if binary else None,
+        "monitored": monitored,
+        "epochs_run": stopping.epochs_run,
+        "best_epoch": int(best.epoch[winner]),
+        "early_stopped": stopping.stopped,
+        "converged": stopping.stopped or improvement <= config.early_stopping_tolerance,
+        "last_epoch_improvement": improvement,
+        "train_loss": float(best.train_loss[winner]),
+        "validation_loss": float(best.eval_loss[winner]) if on_validation else None,
+        "diverged_models": diverged_models,
+        "metrics": metrics,
+    }
+
+
 def train(
     config: Config,
     X: FloatArray,
@@ -237,165 +463,83 @@ def train(
     scaler_rng, grid_rng, init_rng, shuffle_rng, calibration_rng = (
         np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(5)
     )
-    binary = config.predictor_type == "binary_classifier"
     scaler = _scaler(config, X, y, scaler_rng)
     Xn = (X - scaler.feature_mean) / scaler.feature_scale
     yn = (y - scaler.label_mean) / scaler.label_scale
     n, d = Xn.shape
-    models = config.num_models
     k = config.num_classes if config.predictor_type == "multiclass_classifier" else 1
     grid = model_grid(config, y, grid_rng)
     sample_weight = sample_weights(config, y, grid)
     train_loss, raw_loss = _losses(config, scaler)
     parallel = ParallelModels(config, grid, d, k, init_rng)
 
+    train_eval = eval_set = _Evaluator(config, Xn, y, scaler, raw_loss, calibration_rng)
     on_validation = X_val is not None and y_val is not None
-    train_eval = _Evaluator(config, Xn, y, scaler, raw_loss, calibration_rng)
-    eval_set = train_eval
     if X_val is not None and y_val is not None:
         Xv = (X_val - scaler.feature_mean) / scaler.feature_scale
         eval_set = _Evaluator(config, Xv, y_val, scaler, raw_loss, calibration_rng)
-    monitor_criterion = binary and on_validation
+    # The SageMaker documentation: the binary criterion on validation data, else the loss.
+    monitor_criterion = config.predictor_type == "binary_classifier" and on_validation
     monitored_name = (
         f"validation:{config.criterion}"
         if monitor_criterion
         else ("validation:loss" if on_validation else "train:loss")
     )
 
-    best_monitored = np.full(models, -np.inf)
-    best_selection = np.full(models, -np.inf)
-    best_threshold = np.zeros(models)
-    best_epoch = np.zeros(models, dtype=np.intp)
-    best_train_loss = np.full(models, np.inf)
-    best_eval_loss = np.full(models, np.inf)
-    best_weights, best_bias = parallel.weights.copy(), parallel.bias.copy()
-    overall, patience_used, epochs_run, early_stopped = -np.inf, 0, 0, False
+    best = _BestSoFar(parallel)
+    stopping = _EarlyStopping(config)
+    improvement = _Improvement(eval_set.loss_of(eval_set.outputs(parallel)))
     batch = min(config.mini_batch_size, n)
-    # SageMaker's way to turn early stopping off, and with it the restoring of the best epoch.
-    early_stopping = config.early_stopping_patience <= config.epochs
-
     for epoch in range(1, config.epochs + 1):
-        order = shuffle_rng.permutation(n)
         # Divergent models (a learning rate far too large) overflow; they are retired
-        # below, so the warnings carry no information.
+        # at the end of the epoch, so the warnings carry no information.
         with np.errstate(over="ignore", invalid="ignore"):
-            for start in range(0, n, batch):
-                rows = order[start : start + batch]
-                parallel.step(Xn[rows], yn[rows], sample_weight[rows], train_loss)
-            parallel.retire_diverged()
-
-            eval_out = eval_set.outputs(parallel)
-            eval_loss = eval_set.loss_of(eval_out)
-            if eval_set is train_eval:
-                tr_loss = eval_loss
-            else:
-                tr_loss = train_eval.loss_of(train_eval.outputs(parallel))
-            if binary:
-                selection, threshold = eval_set.criterion(eval_out, eval_loss)
-            else:
-                selection, threshold = -eval_loss, np.full(models, np.nan)
-            monitored = selection if monitor_criterion else -eval_loss
-            monitored = np.where(parallel.alive & np.isfinite(monitored), monitored, -np.inf)
-
-        if early_stopping:
-            # A discrete criterion such as accuracy often ties; the lower loss breaks the tie.
-            improved = (monitored > best_monitored + _TIE) | (
-                (monitored >= best_monitored - _TIE) & (eval_loss < best_eval_loss)
+            _run_epoch(
+                parallel, Xn, yn, sample_weight, train_loss, shuffle_rng.permutation(n), batch
             )
-        else:
-            improved = np.ones(models, dtype=bool)  # every model keeps its latest epoch
-        improved &= np.isfinite(monitored)
-        if improved.any():
-            best_monitored[improved] = monitored[improved]
-            best_selection[improved] = selection[improved]
-            best_threshold[improved] = threshold[improved]
-            best_epoch[improved] = epoch
-            best_train_loss[improved] = tr_loss[improved]
-            best_eval_loss[improved] = eval_loss[improved]
-            best_weights[:, improved] = parallel.weights[:, improved]
-            best_bias[improved] = parallel.bias[improved]
-        epochs_run = epoch
-
-        leader = int(np.argmax(monitored))
-        value = float(monitored[leader])
-        significant = value - overall > config.early_stopping_tolerance * abs(overall)
-        if not np.isfinite(overall) and np.isfinite(value):
-            significant = True
-        if significant:
-            overall, patience_used = value, 0
-        else:
-            patience_used += 1
+            scores = _score_epoch(config, parallel, train_eval, eval_set, monitor_criterion)
+            improvement.observe(scores.eval_loss)
+        best.keep(epoch, scores, parallel, latest=not stopping.enabled)
+        leader = int(np.argmax(scores.monitored))
+        value = float(scores.monitored[leader])
+        significant = stopping.observe(value)
         if progress is not None:
             progress(
                 EpochReport(
                     epoch=epoch,
                     epochs=config.epochs,
                     best_model=leader,
-                    train_loss=float(tr_loss[leader]),
-                    validation_loss=float(eval_loss[leader]) if on_validation else None,
+                    train_loss=float(scores.train_loss[leader]),
+                    validation_loss=float(scores.eval_loss[leader]) if on_validation else None,
                     monitored=monitored_name,
                     monitored_value=value if monitor_criterion else -value,
-                    improved=bool(significant),
+                    improved=significant,
                 )
             )
-        if patience_used >= config.early_stopping_patience and epoch < config.epochs:
-            early_stopped = True
+        if stopping.stops_after(epoch):
             break
 
-    if not np.isfinite(best_monitored).any():
-        raise ValueError(
-            "training diverged: every model's weights became non-finite; "
-            "try a smaller learning_rate or normalize_data=true"
-        )
-    candidates = np.where(np.isfinite(best_monitored), best_selection, -np.inf)
-    tied = candidates >= candidates.max() - _TIE
-    winner = int(np.argmin(np.where(tied, best_eval_loss, np.inf)))
-    threshold_value = float(best_threshold[winner]) if binary else None
-    report: dict[str, Any] = {
-        "predictor_type": config.predictor_type,
-        "loss": config.loss,
-        "optimizer": config.optimizer,
-        "num_models": models,
-        "winning_model": winner,
-        "hyperparameters": {
-            "learning_rate": float(grid["learning_rate"][winner]),
-            "wd": float(grid["wd"][winner]),
-            "l1": float(grid["l1"][winner]),
-            "bias_lr_mult": config.bias_lr_mult,
-            "bias_wd_mult": config.bias_wd_mult,
-            "momentum": config.momentum,
-            "beta_1": config.beta_1,
-            "beta_2": config.beta_2,
-            "mini_batch_size": batch,
-            **(
-                {
-                    "positive_example_weight_mult": float(
-                        grid["positive_example_weight_mult"][winner]
-                    )
-                }
-                if binary
-                else {}
-            ),
-        },
-        "selection_criterion": config.criterion if binary else "loss",
-        "selection_value": (
-            float(best_selection[winner]) if binary else float(best_eval_loss[winner])
-        ),
-        "selected_on": "validation" if on_validation else "train",
-        "threshold": threshold_value,
-        "monitored": monitored_name,
-        "epochs_run": epochs_run,
-        "best_epoch": int(best_epoch[winner]),
-        "early_stopped": early_stopped,
-        "train_loss": float(best_train_loss[winner]),
-        "validation_loss": float(best_eval_loss[winner]) if on_validation else None,
-        "diverged_models": int((~parallel.alive).sum()),
-        "metrics": eval_set.metrics(best_weights[:, winner], best_bias[winner], threshold_value),
-    }
+    winner = best.winner()
+    threshold = (
+        float(best.threshold[winner]) if config.predictor_type == "binary_classifier" else None
+    )
+    report = _report(
+        config,
+        grid,
+        best,
+        winner,
+        batch=batch,
+        on_validation=on_validation,
+        monitored=monitored_name,
+        stopping=stopping,
+        improvement=float(improvement.last[winner]),
+        diverged_models=int((~parallel.alive).sum()),
+        metrics=eval_set.metrics(best.weights[:, winner], best.bias[winner], threshold),
+    )
     return TrainedModel(
-        weights=best_weights[:, winner].copy(),
-        bias=best_bias[winner].copy(),
+        weights=best.weights[:, winner].copy(),
+        bias=best.bias[winner].copy(),
         scaler=scaler,
-        threshold=threshold_value,
+        threshold=threshold,
         report=report,
     )

@@ -6,6 +6,7 @@ that retrain or delete a model can't disturb one another.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -16,7 +17,7 @@ import pytest
 from botocore.config import Config
 
 from training.emulator import Emulator
-from training.linear_learner import LinearLearner
+from training.linear_learner import ConvergenceWarning, LinearLearner
 
 N_FEATURES = 4
 REGION = "us-east-1"
@@ -39,15 +40,19 @@ def learners() -> dict[str, LinearLearner]:
     regression = X @ np.array([1.5, -2.0, 0.5, 3.0]) + 1.0
     binary = (X[:, 0] + X[:, 1] > 0).astype(int)
     classes = np.digitize(X[:, 2], [-0.5, 0.5])
-    return {
-        "housing": LinearLearner(predictor_type="regressor", epochs=5, seed=0).fit(X, regression),
-        "credit": LinearLearner(predictor_type="binary_classifier", epochs=5, seed=0).fit(
-            X, binary
-        ),
-        "weather": LinearLearner(
-            predictor_type="multiclass_classifier", num_classes=3, epochs=5, seed=0
-        ).fit(X, classes),
-    }
+    # Five epochs are enough to serve, and too few to converge: that warning is beside the point.
+    with warnings.catch_warnings(action="ignore", category=ConvergenceWarning):
+        return {
+            "housing": LinearLearner(predictor_type="regressor", epochs=5, seed=0).fit(
+                X, regression
+            ),
+            "credit": LinearLearner(predictor_type="binary_classifier", epochs=5, seed=0).fit(
+                X, binary
+            ),
+            "weather": LinearLearner(
+                predictor_type="multiclass_classifier", num_classes=3, epochs=5, seed=0
+            ).fit(X, classes),
+        }
 
 
 @pytest.fixture

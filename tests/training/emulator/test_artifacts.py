@@ -29,13 +29,13 @@ def margins(weights: np.ndarray, bias: np.ndarray) -> np.ndarray:
 
 
 def test_a_regressor_artifact_scores_rows_as_x_times_w_plus_b() -> None:
-    records = read_artifact(artifact("regressor", W1, B1)).predict(X)
+    records = read_artifact(artifact("regressor", W1, B1)).predict_records(X)
 
     assert [r["score"] for r in records] == pytest.approx(margins(W1, B1)[:, 0].tolist())
 
 
 def test_a_binary_artifact_scores_the_sigmoid_and_labels_by_the_stored_threshold() -> None:
-    records = read_artifact(artifact("binary_classifier", W1, B1, threshold=0.7)).predict(X)
+    records = read_artifact(artifact("binary_classifier", W1, B1, threshold=0.7)).predict_records(X)
 
     expected = 1 / (1 + np.exp(-margins(W1, B1)[:, 0]))
     assert [r["score"] for r in records] == pytest.approx(expected.tolist())
@@ -43,7 +43,7 @@ def test_a_binary_artifact_scores_the_sigmoid_and_labels_by_the_stored_threshold
 
 
 def test_a_multiclass_artifact_gives_class_probabilities_and_their_argmax() -> None:
-    records = read_artifact(artifact("multiclass_classifier", W3, B3)).predict(X)
+    records = read_artifact(artifact("multiclass_classifier", W3, B3)).predict_records(X)
 
     z = margins(W3, B3)
     expected = np.exp(z) / np.exp(z).sum(axis=1, keepdims=True)
@@ -60,10 +60,12 @@ def test_the_feature_count_comes_from_the_weights() -> None:
 )
 def test_the_writer_round_trips_every_predictor_type(predictor_type: str) -> None:
     weights, bias = (W3, B3) if predictor_type == "multiclass_classifier" else (W1, B1)
-    expected = read_artifact(artifact(predictor_type, weights, bias, 0.4)).predict(X)
+    expected = read_artifact(artifact(predictor_type, weights, bias, 0.4)).predict_records(X)
 
     loss = "logistic" if predictor_type == "binary_classifier" else "squared_loss"
-    written = read_artifact(write_artifact(predictor_type, weights, bias, loss, 0.4)).predict(X)
+    written = read_artifact(
+        write_artifact(predictor_type, weights, bias, loss, 0.4)
+    ).predict_records(X)
 
     assert written == expected
 

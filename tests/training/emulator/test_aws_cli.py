@@ -66,7 +66,7 @@ def test_aws_cli_invoke_endpoint_writes_the_predictions_to_its_outfile(
         "InvokedProductionVariant": "AllTraffic",
     }
     assert json.loads(outfile.read_text()) == json.loads(
-        json.dumps({"predictions": learners["credit"].predict(rows)})
+        json.dumps({"predictions": learners["credit"].predict_records(rows)})
     )
 
 

@@ -87,7 +87,7 @@ def test_invocations_serves_the_only_hosted_model(
         sock.close()
     assert (status, headers["content-type"]) == (200, "application/json")
     assert json.loads(body)["predictions"] == json.loads(
-        json.dumps(learners["credit"].predict(rows))
+        json.dumps(learners["credit"].predict_records(rows))
     )
 
 
@@ -147,7 +147,9 @@ def test_pipelined_requests_are_answered_in_order(
     stream = sock.makefile("rb")
     answers = [json.loads(read_answer(stream)[2]) for _ in range(10)]
     expected = [
-        json.loads(json.dumps(learners["housing"].predict(feature_rows(1 + seed % 3, seed))))
+        json.loads(
+            json.dumps(learners["housing"].predict_records(feature_rows(1 + seed % 3, seed)))
+        )
         for seed in range(10)
     ]
     assert [answer["predictions"] for answer in answers] == expected
@@ -180,7 +182,7 @@ def test_a_large_batch_is_answered_between_small_requests(
     assert [status for status, _, _ in answers] == [200, 200, 200]
     assert len(json.loads(answers[1][2])["predictions"]) == 5000
     assert json.loads(answers[2][2])["predictions"] == json.loads(
-        json.dumps(learners["housing"].predict(feature_rows(1, seed=2)))
+        json.dumps(learners["housing"].predict_records(feature_rows(1, seed=2)))
     )
 
 
@@ -297,7 +299,7 @@ def test_internal_errors_never_leak_a_traceback(models_dir: Path) -> None:
         n_features_in_ = 4
         predictor_type = "regressor"
 
-        def predict(self, X: object) -> list[dict[str, float]]:
+        def predict_records(self, X: object) -> list[dict[str, float]]:
             raise RuntimeError("secret internals")
 
     log: list[str] = []

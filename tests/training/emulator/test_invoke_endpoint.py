@@ -31,7 +31,7 @@ def invoke(runtime: Any, name: str, body: bytes, **kwargs: str) -> tuple[dict[st
 
 def predictions(learners: dict[str, LinearLearner], name: str, rows: np.ndarray) -> Any:
     """What the endpoint must answer: the learner's own records, through JSON."""
-    return json.loads(json.dumps({"predictions": learners[name].predict(rows)}))
+    return json.loads(json.dumps({"predictions": learners[name].predict_records(rows)}))
 
 
 # --- request formats ------------------------------------------------------------------------
@@ -168,7 +168,7 @@ def test_recordio_accept_answers_float32_label_tensors(
         Accept="application/x-recordio-protobuf",
     )
     records = recordio.read_records(body)
-    expected = learners[name].predict(rows)
+    expected = learners[name].predict_records(rows)
     assert response["ContentType"] == "application/x-recordio-protobuf"
     assert len(records) == len(expected)
     for record, wanted in zip(records, expected, strict=True):

@@ -56,7 +56,7 @@ def test_predictor_with_csv_serializer_and_json_deserializer(
     )
     rows = feature_rows(3)
     answer = predictor.predict(rows)
-    expected = [record["score"] for record in learners["housing"].predict(rows)]
+    expected = [record["score"] for record in learners["housing"].predict_records(rows)]
     assert [record["score"] for record in answer["predictions"]] == pytest.approx(expected)
 
 
@@ -68,7 +68,7 @@ def test_linear_learner_predictor_with_its_default_protobuf_serializers(
 
     rows = feature_rows(4).astype(np.float32)
     records = LinearLearnerPredictor(name, sagemaker_session=session).predict(rows)
-    expected = learners[name].predict(rows.astype(np.float64))
+    expected = learners[name].predict_records(rows.astype(np.float64))
     assert len(records) == len(expected)
     for record, wanted in zip(records, expected, strict=True):
         scores = list(record.label["score"].float32_tensor.values)
@@ -88,7 +88,7 @@ def test_linear_learner_predictor_accepts_a_single_row_vector(
 
     row = feature_rows(1)[0].astype(np.float32)
     (record,) = LinearLearnerPredictor("credit", sagemaker_session=session).predict(row)
-    expected = learners["credit"].predict(row.astype(np.float64).reshape(1, -1))[0]
+    expected = learners["credit"].predict_records(row.astype(np.float64).reshape(1, -1))[0]
     assert record.label["predicted_label"].float32_tensor.values[0] == expected["predicted_label"]
 
 

@@ -29,8 +29,8 @@ def test_an_exported_local_model_reads_back_with_the_same_predictions(
     status, _, _ = run(capsys, models_dir, "export", model, str(out))
 
     X = datasets.load(model).test.X
-    local = LinearLearner.load(models_dir / model).predict(X)
-    exported = read_artifact(out.read_bytes()).predict(X)
+    local = LinearLearner.load(models_dir / model).predict_records(X)
+    exported = read_artifact(out.read_bytes()).predict_records(X)
     assert status == 0
     assert np.array([r["score"] for r in exported]) == pytest.approx(
         [r["score"] for r in local], rel=1e-5, abs=1e-6
