@@ -144,6 +144,8 @@ class HttpProtocol(asyncio.Protocol):
 
     Requests on a connection are answered strictly in order (pipelining included): while
     one is on a worker thread, reading pauses and later requests wait in the buffer.
+    ``timeout``: the seconds the client has for each whole request (``None``: no limit;
+    the ``Emulator`` always sets one).
     """
 
     def __init__(
@@ -151,7 +153,7 @@ class HttpProtocol(asyncio.Protocol):
         app: Application,
         executor: Executor,
         connections: set[HttpProtocol],
-        timeout: float = DEFAULT_CONNECTION_TIMEOUT,
+        timeout: float | None = None,
     ) -> None:
         self._app = app
         self._executor = executor
@@ -177,9 +179,10 @@ class HttpProtocol(asyncio.Protocol):
         if sock is not None and sock.family in (socket.AF_INET, socket.AF_INET6):
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self._connections.add(self)
-        self._loop = loop = asyncio.get_running_loop()
-        self._deadline = loop.time() + self._timeout
-        self._timer = loop.call_at(self._deadline, self._check_deadline)
+        if self._timeout is not None:
+            self._loop = loop = asyncio.get_running_loop()
+            self._deadline = loop.time() + self._timeout
+            self._timer = loop.call_at(self._deadline, self._check_deadline)
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._closed = True
@@ -211,13 +214,13 @@ class HttpProtocol(asyncio.Protocol):
     def _check_deadline(self) -> None:
         """The timer: drop the connection if its request is late, else wait on. It runs
         until the connection is lost, so an answer that a client never reads is dropped too."""
-        loop = self._loop
-        if loop is None:
+        loop, timeout = self._loop, self._timeout
+        if loop is None or timeout is None:
             return
         now = loop.time()
         if self._busy:
             # The server, not the client, is taking its time: the clock restarts on the answer.
-            self._timer = loop.call_at(now + self._timeout, self._check_deadline)
+            self._timer = loop.call_at(now + timeout, self._check_deadline)
         elif now < self._deadline:
             self._timer = loop.call_at(self._deadline, self._check_deadline)
         else:
@@ -320,7 +323,7 @@ class HttpProtocol(asyncio.Protocol):
             return
         self._transport.write(serialize(response, head.keep_alive, head.method == "HEAD"))
         # The next request's time starts now (a pipelined one may be in the buffer already).
-        if self._loop is not None:
+        if self._loop is not None and self._timeout is not None:
             self._deadline = self._loop.time() + self._timeout
         if not head.keep_alive:
             self._closed = True
