@@ -25,6 +25,9 @@ Two guards against stalled clients and strange methods:
   server thread. Sending an answer may take as long again.
 - A method no route has anywhere (``TRACE``, ``BREW``) is answered like a method the route
   lacks: the app's 405 with ``Allow`` on a known path, API Gateway's 403 on an unknown one.
+
+A client that hangs up, or stops reading, before its answer is sent costs its connection and
+nothing else: no traceback on the console for each one.
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ import functools
 import io
 import json
 import socket
+import sys
 import threading
 import time
 import uuid
@@ -51,6 +55,7 @@ from chalice.local import (
     LocalGateway,
     LocalGatewayException,
     RouteMatcher,
+    ThreadedHTTPServer,
 )
 
 from chalicelib.errors import error_body
@@ -241,6 +246,14 @@ class NoDelayRequestHandler(ChaliceRequestHandler):
         pass
 
 
+class QuietServer(ThreadedHTTPServer):
+    """Chalice's threaded server, silent about clients that leave before their answer."""
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        if not isinstance(sys.exc_info()[1], ConnectionError | TimeoutError):
+            super().handle_error(request, client_address)
+
+
 def load_app(stage: str = "dev", project_dir: Path = PROJECT_DIR) -> tuple[Chalice, Config]:
     """The project's Chalice app and the stage's config, as ``chalice local`` loads them."""
     factory = CLIFactory(str(project_dir))
@@ -265,4 +278,6 @@ def create_server(
     handler = functools.partial(
         NoDelayRequestHandler, api_keys=api_keys, connection_timeout=connection_timeout
     )
-    return LocalDevServer(app, config, host, port, handler_cls=cast(Any, handler))
+    return LocalDevServer(
+        app, config, host, port, handler_cls=cast(Any, handler), server_cls=QuietServer
+    )

@@ -120,3 +120,34 @@ def test_an_unknown_method_on_an_unknown_path_gets_api_gateways_403(serve):
         response = call(port, "TRACE", "/nowhere")
 
     assert response.status == 403
+
+
+@pytest.mark.parametrize(
+    "gone", [BrokenPipeError(32, "Broken pipe"), ConnectionResetError(104, "reset"), TimeoutError()]
+)
+def test_a_client_that_left_before_its_answer_prints_no_traceback(app_and_config, capsys, gone):
+    app, config = app_and_config
+    server = chalice_server.create_server(app, config, "127.0.0.1", 0)
+    try:
+        try:
+            raise gone
+        except OSError:
+            server.server.handle_error(None, ("127.0.0.1", 1))
+    finally:
+        server.server.server_close()
+
+    assert capsys.readouterr().err == ""
+
+
+def test_any_other_failure_of_a_connection_still_prints_its_traceback(app_and_config, capsys):
+    app, config = app_and_config
+    server = chalice_server.create_server(app, config, "127.0.0.1", 0)
+    try:
+        try:
+            raise ValueError("a bug")
+        except ValueError:
+            server.server.handle_error(None, ("127.0.0.1", 1))
+    finally:
+        server.server.server_close()
+
+    assert "ValueError: a bug" in capsys.readouterr().err
