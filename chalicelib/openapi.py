@@ -1,7 +1,9 @@
 """The API describing itself: ``GET /models`` and ``GET /openapi.json``.
 
 Both are built from the catalog's pydantic models, the same ones that validate requests, so
-the documentation can't drift from what the API accepts.
+the documentation can't drift from what the API accepts. The CSV body's ``pattern`` comes
+from the same schemas (``csv_pattern.py``); the prediction operations name the ``x-api-key``
+header as their ``apiKey`` security scheme.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from typing import Any
 
 from chalicelib import explain
 from chalicelib.catalog import CATALOG, ModelSpec
+from chalicelib.csv_pattern import csv_schema
 from chalicelib.errors import (
     ApiError,
     EndpointTimeout,
@@ -157,6 +160,28 @@ def _explanation_schema(spec: ModelSpec) -> dict[str, Any]:
             },
         }
     return {"type": "object", "required": list(properties), "properties": properties}
+# API Gateway's own answers, sent before the app runs (a bad key, a spent rate or quota).
+_GATEWAY_ERROR_SCHEMA = {
+    "type": "object",
+    "required": ["message"],
+    "properties": {"message": {"type": "string"}},
+}
+_API_KEY_SCHEME = {
+    "type": "apiKey",
+    "in": "header",
+    "name": "x-api-key",
+    "description": "A key of the stage's usage plan; `python -m training api-keys` makes one.",
+}
+_GATEWAY_RESPONSES = {
+    str(status): {
+        "description": description,
+        "content": {"application/json": {"schema": {"$ref": _REF.format(model="GatewayError")}}},
+    }
+    for status, description in (
+        (403, "No valid API key (API Gateway's answer)."),
+        (429, "The key's rate or quota is spent (API Gateway's answer)."),
+    )
+}
 
 
 def _prediction_schema(spec: ModelSpec) -> dict[str, Any]:
@@ -204,6 +229,7 @@ def _operation(spec: ModelSpec, max_instances: int) -> dict[str, Any]:
         "summary": spec.description,
         "operationId": f"predict_{spec.name}",
         "parameters": [_explain_parameter()],
+        "security": [{"api_key": []}],
         "requestBody": {
             "required": True,
             "content": {
@@ -229,10 +255,9 @@ def _operation(spec: ModelSpec, max_instances: int) -> dict[str, Any]:
                     "example": dict(spec.example),
                 },
                 "text/csv": {
-                    "schema": {
-                        "type": "string",
-                        "description": "A header row naming the fields, then one instance a line.",
-                    },
+                    "schema": csv_schema(
+                        spec.instance_model.model_json_schema(by_alias=False), max_instances
+                    ),
                     "example": spec.example_csv(),
                 },
             },
@@ -253,6 +278,7 @@ def _operation(spec: ModelSpec, max_instances: int) -> dict[str, Any]:
                     EndpointTimeout,
                 )
             },
+            **_GATEWAY_RESPONSES,
         },
     }
 
@@ -261,7 +287,7 @@ def openapi_document(
     max_instances: int, catalog: Mapping[str, ModelSpec] = CATALOG
 ) -> dict[str, Any]:
     """The OpenAPI 3.1 description of every route (JSON Schema 2020-12, as pydantic emits)."""
-    schemas: dict[str, Any] = {"Error": _ERROR_SCHEMA}
+    schemas: dict[str, Any] = {"Error": _ERROR_SCHEMA, "GatewayError": _GATEWAY_ERROR_SCHEMA}
     paths: dict[str, Any] = {}
     for spec in catalog.values():
         schemas[spec.instance_model.__name__] = spec.instance_model.model_json_schema(
@@ -288,5 +314,5 @@ def openapi_document(
             "description": "Rainfall, housing and credit-risk predictions from SageMaker endpoints.",
         },
         "paths": paths,
-        "components": {"schemas": schemas},
+        "components": {"schemas": schemas, "securitySchemes": {"api_key": _API_KEY_SCHEME}},
     }

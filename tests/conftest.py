@@ -58,15 +58,24 @@ def api(emulator: object) -> Iterator[Client]:
         yield client
 
 
+# The key the served API (``api_url``) knows, with a plan no test's pace reaches.
+API_KEY = "Tests0123456789abcdefghijkl"
+
+
 @pytest.fixture(scope="session")
 def api_url(emulator: object) -> Iterator[str]:
-    """The app served over HTTP on a free loopback port, as ``make serve`` serves it."""
+    """The app served over HTTP on a free loopback port, as ``make serve`` serves it: the
+    prediction routes need ``API_KEY`` in ``x-api-key``."""
     import threading
 
     from training.local import chalice_server
+    from training.local.throttling import FixedKeys, KeyGate, LocalKey
+    from training.usage_plans import UsagePlan
 
+    plan = UsagePlan(rate=100_000, burst=100_000, quota=1_000_000_000)
+    keys = KeyGate(FixedKeys([LocalKey("tests", API_KEY, plan)]))
     app, config = chalice_server.load_app()
-    server = chalice_server.create_server(app, config, "127.0.0.1", 0)
+    server = chalice_server.create_server(app, config, "127.0.0.1", 0, api_keys=keys)
     thread = threading.Thread(target=server.server.serve_forever, daemon=True)
     thread.start()
     try:

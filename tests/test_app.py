@@ -190,6 +190,21 @@ def test_a_method_a_route_lacks_gets_the_contracts_error_shape(api):
     assert json.loads(response.body)["error"]["code"] == "method_not_allowed"
 
 
+@pytest.mark.parametrize(
+    ("method", "path", "allowed"),
+    [
+        ("GET", "/housing", "POST, OPTIONS"),
+        ("PUT", "/credit", "POST, OPTIONS"),
+        ("POST", "/health", "GET"),
+    ],
+)
+def test_a_405_says_which_methods_the_route_allows(api, method, path, allowed):
+    # RFC 9110 section 15.5.6: a 405 must carry Allow.
+    response = api.http.request(method, path)
+    assert response.status_code == 405
+    assert response.headers["Allow"] == allowed
+
+
 def test_health_answers_without_calling_an_endpoint(api):
     configure_app(Settings(runtime_url="http://127.0.0.1:9"))
     response = api.http.get("/health")

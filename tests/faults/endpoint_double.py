@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import json
 import socket
+import sys
 import threading
-import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any, cast
 
 Answer = Callable[[BaseHTTPRequestHandler], None]
 
@@ -42,9 +43,12 @@ def raw_body(body: bytes, content_length: int | None = None) -> Answer:
 
 
 def stall(seconds: float) -> Answer:
+    """Answer after ``seconds``, or never if the double stops first: a stalled thread must
+    not write (and print a traceback into) a later test."""
+
     def answer(handler: BaseHTTPRequestHandler) -> None:
-        time.sleep(seconds)
-        good(handler)
+        if not cast(DoubleServer, handler.server).stopping.wait(seconds):
+            good(handler)
 
     return answer
 
@@ -68,6 +72,21 @@ def send(
         handler.send_header(name, value)
     handler.end_headers()
     handler.wfile.write(body)
+
+
+class DoubleServer(ThreadingHTTPServer):
+    """A threaded server whose handlers can see it stop, and that says nothing when a client
+    hangs up before its answer (the API gave up waiting: what a fault test wants)."""
+
+    daemon_threads = True
+
+    def __init__(self, address: tuple[str, int], handler: type[BaseHTTPRequestHandler]) -> None:
+        super().__init__(address, handler)
+        self.stopping = threading.Event()
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
 
 
 @dataclass
@@ -96,14 +115,14 @@ def endpoint_double() -> Iterator[EndpointDouble]:
         def log_message(self, format: str, *args: object) -> None:  # noqa: A002
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
+    server = DoubleServer(("127.0.0.1", 0), Handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     double.url = f"http://127.0.0.1:{server.server_address[1]}"
     try:
         yield double
     finally:
+        server.stopping.set()
         server.shutdown()
         server.server_close()
         thread.join()

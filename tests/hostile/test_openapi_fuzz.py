@@ -1,5 +1,6 @@
-"""schemathesis against the API's own /openapi.json: no input yields a 5xx, and every 4xx
-carries the contract's error shape."""
+"""schemathesis against the API's own /openapi.json, served with keys as on AWS: every check
+schemathesis has passes (schemathesis.toml holds the one setting), no input yields a 5xx,
+and every 4xx from the app carries the contract's error shape."""
 
 from __future__ import annotations
 
@@ -9,9 +10,10 @@ from hypothesis import HealthCheck, settings
 
 from chalicelib.config import Settings
 from chalicelib.openapi import openapi_document
-from tests.conftest import configure_app
+from tests.conftest import API_KEY, configure_app
 
 schema = schemathesis.openapi.from_dict(openapi_document(Settings().max_instances))
+schema.config.checks.update(included_check_names=["all"])
 
 
 @pytest.fixture
@@ -22,11 +24,14 @@ def base_url(api_url, emulator):
 
 @schema.parametrize()
 @settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
-def test_no_generated_request_gets_a_server_error(case, base_url):
-    response = case.call(base_url=base_url)
+def test_every_check_passes_on_every_generated_request(case, base_url):
+    response = case.call_and_validate(base_url=base_url, headers={"x-api-key": API_KEY})
     assert response.status_code < 500, response.text
-    if response.status_code >= 400:
-        body = response.json()
+    body = response.json() if response.status_code >= 400 else None
+    if body is not None and set(body) == {"message"}:
+        # Some cases drop or garble the key: the gateway answers before the app runs.
+        assert response.status_code in (403, 429)
+    elif body is not None:
         assert set(body) == {"error"}
         assert {"code", "message"} <= set(body["error"])
 

@@ -11,7 +11,11 @@ TCP_NODELAY socket, so Nagle's algorithm and delayed ACKs never add their 40 ms.
 Robustness rules: a request the parser can't accept gets a short 4xx and the connection
 is closed (the framing can't be trusted after it); a body over the size limit is read and
 discarded, up to DRAIN_LIMIT, so the client still receives its error on a live connection;
-nothing a client sends can raise out of ``data_received``.
+nothing a client sends can raise out of ``data_received``; a connection that doesn't deliver
+a whole request within ``timeout`` seconds of the last answer (or of connecting) is dropped,
+so clients that stall, trickle a request byte by byte, or idle on keep-alive can't hold it
+open. The clock is one timer per connection, moved on lazily: the hot path only notes when
+a request was answered.
 """
 
 from __future__ import annotations
@@ -33,6 +37,7 @@ MAX_HEAD_BYTES = 64 * 1024
 MAX_HEADERS = 100
 DRAIN_LIMIT = 64 * 1024 * 1024
 OFFLOAD_BYTES = 64 * 1024
+DEFAULT_CONNECTION_TIMEOUT = 60.0  # seconds for a whole request, or for an idle connection
 _HEAD_END = re.compile(rb"\r?\n\r?\n")
 
 
@@ -139,14 +144,24 @@ class HttpProtocol(asyncio.Protocol):
 
     Requests on a connection are answered strictly in order (pipelining included): while
     one is on a worker thread, reading pauses and later requests wait in the buffer.
+    ``timeout``: the seconds the client has for each whole request (``None``: no limit;
+    the ``Emulator`` always sets one).
     """
 
     def __init__(
-        self, app: Application, executor: Executor, connections: set[HttpProtocol]
+        self,
+        app: Application,
+        executor: Executor,
+        connections: set[HttpProtocol],
+        timeout: float | None = None,
     ) -> None:
         self._app = app
         self._executor = executor
         self._connections = connections
+        self._timeout = timeout
+        self._deadline = 0.0  # when the request being waited for must be complete
+        self._timer: asyncio.TimerHandle | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
         self._transport: asyncio.Transport | None = None
         self._buffer = bytearray()
         self._head: Head | None = None
@@ -164,10 +179,16 @@ class HttpProtocol(asyncio.Protocol):
         if sock is not None and sock.family in (socket.AF_INET, socket.AF_INET6):
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self._connections.add(self)
+        if self._timeout is not None:
+            self._loop = loop = asyncio.get_running_loop()
+            self._deadline = loop.time() + self._timeout
+            self._timer = loop.call_at(self._deadline, self._check_deadline)
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._closed = True
         self._connections.discard(self)
+        if self._timer is not None:
+            self._timer.cancel()
 
     def data_received(self, data: bytes) -> None:
         self._buffer += data
@@ -189,6 +210,22 @@ class HttpProtocol(asyncio.Protocol):
         self._closed = True
         if self._transport is not None:
             self._transport.abort()
+
+    def _check_deadline(self) -> None:
+        """The timer: drop the connection if its request is late, else wait on. It runs
+        until the connection is lost, so an answer that a client never reads is dropped too."""
+        loop, timeout = self._loop, self._timeout
+        if loop is None or timeout is None:
+            return
+        now = loop.time()
+        if self._busy:
+            # The server, not the client, is taking its time: the clock restarts on the answer.
+            self._timer = loop.call_at(now + timeout, self._check_deadline)
+        elif now < self._deadline:
+            self._timer = loop.call_at(self._deadline, self._check_deadline)
+        else:
+            # Abort, not close: a client that isn't reading would keep close() flushing forever.
+            self.abort()
 
     # request loop -----------------------------------------------------------------------
 
@@ -285,6 +322,9 @@ class HttpProtocol(asyncio.Protocol):
         if self._closed or self._transport is None:
             return
         self._transport.write(serialize(response, head.keep_alive, head.method == "HEAD"))
+        # The next request's time starts now (a pipelined one may be in the buffer already).
+        if self._loop is not None and self._timeout is not None:
+            self._deadline = self._loop.time() + self._timeout
         if not head.keep_alive:
             self._closed = True
             self._transport.close()

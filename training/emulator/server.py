@@ -23,7 +23,7 @@ from types import TracebackType
 
 from training.emulator.endpoints import Loader, Log, ModelStore, load_model, silent
 from training.emulator.exceptions import DEFAULT_REGION
-from training.emulator.protocol import HttpProtocol
+from training.emulator.protocol import DEFAULT_CONNECTION_TIMEOUT, HttpProtocol
 from training.emulator.responses import Application
 from training.linear_learner.persistence import MODEL_FILE
 
@@ -50,6 +50,10 @@ class Emulator:
         For error messages and ARNs when the caller's signature names no region.
     loader
         Loads a model from its directory; ``LinearLearner.load`` unless replaced.
+    connection_timeout
+        Seconds a connection has to deliver a whole request, counted from connecting or
+        from the last answer; a connection that takes longer (stalled, trickling, or idle
+        on keep-alive) is dropped.
 
     Example
     -------
@@ -67,8 +71,14 @@ class Emulator:
         default_endpoint: str | None = None,
         region: str = DEFAULT_REGION,
         loader: Loader = load_model,
+        connection_timeout: float = DEFAULT_CONNECTION_TIMEOUT,
     ) -> None:
+        if not connection_timeout > 0:
+            raise ValueError(
+                f"connection_timeout must be above 0 seconds, got {connection_timeout}"
+            )
         self.models_dir = Path(models_dir)
+        self._connection_timeout = connection_timeout
         self._log = silent if log is None else log
         self._store = ModelStore(self.models_dir, loader=loader, log=self._log)
         self._app = Application(self._store, region, default_endpoint, self._log)
@@ -212,7 +222,8 @@ class Emulator:
         connections: set[HttpProtocol] = set()
         executor = ThreadPoolExecutor(WORKER_THREADS, thread_name_prefix="emulator-worker")
         server = await loop.create_server(
-            lambda: HttpProtocol(self._app, executor, connections), sock=self._socket
+            lambda: HttpProtocol(self._app, executor, connections, self._connection_timeout),
+            sock=self._socket,
         )
         try:
             self._announce()

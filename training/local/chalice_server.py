@@ -16,13 +16,29 @@ declares with ``api_key_required=True`` (read from the app's own route table) is
 as API Gateway answers it, before the app runs: 403 without a valid ``x-api-key``, 429 over
 the key's rate or quota (``training/local/throttling.py``). Public routes ignore the header,
 as on AWS. A refusal is logged with the key's name, never its value.
+
+Two guards against stalled clients and strange methods:
+
+- Each connection has ``connection_timeout`` seconds to deliver a whole request (line,
+  headers and body), counted from connecting or from the last answer; a connection that
+  stalls, trickles its request or idles on keep-alive is closed then, so it can't hold a
+  server thread. Sending an answer may take as long again.
+- A method no route has anywhere (``TRACE``, ``BREW``) is answered like a method the route
+  lacks: the app's 405 with ``Allow`` on a known path, API Gateway's 403 on an unknown one.
+
+A client that hangs up, or stops reading, before its answer is sent costs its connection and
+nothing else: no traceback on the console for each one.
 """
 
 from __future__ import annotations
 
 import functools
+import io
 import json
+import socket
+import sys
 import threading
+import time
 import uuid
 from collections.abc import Mapping
 from http import HTTPStatus
@@ -39,9 +55,11 @@ from chalice.local import (
     LocalGateway,
     LocalGatewayException,
     RouteMatcher,
+    ThreadedHTTPServer,
 )
 
 from chalicelib.errors import error_body
+from training.emulator.protocol import DEFAULT_CONNECTION_TIMEOUT
 from training.local.throttling import KeyGate, Refusal
 from training.paths import PROJECT_DIR
 
@@ -125,12 +143,41 @@ class OneAtATimeGateway(LocalGateway):
         raise GatewayRefusal(decision.refusal, request_id)
 
 
+class DeadlineReader(io.RawIOBase):
+    """A socket's reading side that gives up at a deadline, however the bytes trickle in.
+
+    A socket timeout alone bounds each wait for bytes, so a client sending one byte a
+    minute would keep its request open forever; here every read waits only for what is
+    left of the time the request has. Writes keep the socket's own timeout.
+    """
+
+    def __init__(self, sock: socket.socket, write_timeout: float) -> None:
+        super().__init__()
+        self._sock = sock
+        self._write_timeout = write_timeout
+        self.deadline = time.monotonic() + write_timeout
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        remaining = self.deadline - time.monotonic()
+        if remaining <= 0:
+            raise TimeoutError("the request took longer than the connection timeout")
+        self._sock.settimeout(remaining)
+        try:
+            return self._sock.recv_into(buffer)
+        finally:
+            self._sock.settimeout(self._write_timeout)
+
+
 class NoDelayRequestHandler(ChaliceRequestHandler):
     """Chalice's request handler without the Nagle stall and with serialised app calls."""
 
     disable_nagle_algorithm = True
     # A buffered writer: headers and body leave in one send when the handler flushes.
     wbufsize = -1
+    rfile: io.BufferedIOBase
 
     def __init__(
         self,
@@ -140,16 +187,30 @@ class NoDelayRequestHandler(ChaliceRequestHandler):
         app_object: Chalice,
         config: Config,
         api_keys: KeyGate | None = None,
+        connection_timeout: float = DEFAULT_CONNECTION_TIMEOUT,
     ) -> None:
         self.local_gateway = OneAtATimeGateway(app_object, config, api_keys)
+        # StreamRequestHandler gives the socket this timeout: it bounds each write.
+        self.timeout = connection_timeout
         BaseHTTPRequestHandler.__init__(self, request, client_address, server)
+
+    def setup(self) -> None:
+        super().setup()
+        self.rfile.close()  # the stdlib's reader, replaced by one that keeps the deadline
+        self._reader = DeadlineReader(self.connection, self.timeout)
+        self.rfile = io.BufferedReader(self._reader)
+
+    def handle_one_request(self) -> None:
+        # The stdlib closes the connection on the TimeoutError a late request raises.
+        self._reader.deadline = time.monotonic() + self.timeout
+        super().handle_one_request()
 
     def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
         """Errors the stdlib raises before the app runs (bad request line, unknown method),
         answered in the API's JSON error shape instead of an HTML page."""
         if code == HTTPStatus.NOT_IMPLEMENTED:
-            # An HTTP method no route has: API Gateway refuses it too, never with a 5xx.
-            code, message = HTTPStatus.METHOD_NOT_ALLOWED, f"Unsupported method: {self.command}"
+            self._answer_unknown_method()
+            return
         status = HTTPStatus(code)
         body = json.dumps(
             error_body(status.phrase.lower().replace(" ", "_"), message or status.phrase)
@@ -163,9 +224,34 @@ class NoDelayRequestHandler(ChaliceRequestHandler):
             self.wfile.write(body)
         self.close_connection = True
 
+    def _answer_unknown_method(self) -> None:
+        """A method no route has, answered by the gateway and the app like any method a
+        route lacks (405 with ``Allow``, or 403 off the routes), never the stdlib's 501.
+        Its body is left unread, so the connection closes after the answer."""
+        self.close_connection = True
+        headers: dict[str, Any] = {"Connection": "close"}
+        try:
+            response = self.local_gateway.handle_request(
+                method=self.command, path=self.path, headers=dict(self.headers), body=None
+            )
+        except LocalGatewayException as error:
+            self._send_http_response(error.CODE, {**error.headers, **headers}, error.body)
+            return
+        headers.update(response["headers"])
+        headers.update(response["multiValueHeaders"])
+        self._send_http_response(response["statusCode"], headers, response["body"])
+
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib's name
         # The app logs each request with its id; the stdlib's access log would repeat it.
         pass
+
+
+class QuietServer(ThreadedHTTPServer):
+    """Chalice's threaded server, silent about clients that leave before their answer."""
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        if not isinstance(sys.exc_info()[1], ConnectionError | TimeoutError):
+            super().handle_error(request, client_address)
 
 
 def load_app(stage: str = "dev", project_dir: Path = PROJECT_DIR) -> tuple[Chalice, Config]:
@@ -177,9 +263,21 @@ def load_app(stage: str = "dev", project_dir: Path = PROJECT_DIR) -> tuple[Chali
 
 
 def create_server(
-    app: Chalice, config: Config, host: str, port: int, api_keys: KeyGate | None = None
+    app: Chalice,
+    config: Config,
+    host: str,
+    port: int,
+    api_keys: KeyGate | None = None,
+    connection_timeout: float = DEFAULT_CONNECTION_TIMEOUT,
 ) -> LocalDevServer:
     """An HTTP server for the app; port 0 picks a free port. Without ``api_keys`` no route
-    needs a key, as under ``chalice local``."""
-    handler = functools.partial(NoDelayRequestHandler, api_keys=api_keys)
-    return LocalDevServer(app, config, host, port, handler_cls=cast(Any, handler))
+    needs a key, as under ``chalice local``. ``connection_timeout``: the seconds a
+    connection has for each whole request (see the module's docstring)."""
+    if not connection_timeout > 0:
+        raise ValueError(f"connection_timeout must be above 0 seconds, got {connection_timeout}")
+    handler = functools.partial(
+        NoDelayRequestHandler, api_keys=api_keys, connection_timeout=connection_timeout
+    )
+    return LocalDevServer(
+        app, config, host, port, handler_cls=cast(Any, handler), server_cls=QuietServer
+    )

@@ -13,6 +13,7 @@ variables, then the local defaults, read by ``chalicelib.config.setting`` as on 
 | ``REPORTS_DIR`` | ``reports/`` in the project | where ``tune`` writes ``<model>-tuning.md`` and its plots |
 | ``API_KEYS`` | unset | the local server's keys, each with its own plan (below); unset: the key file's |
 | ``API_KEYS_FILE`` | ``.local-api-keys.json`` in the project | the git-ignored key file ``make serve`` and ``api-keys`` keep |
+| ``CONNECTION_TIMEOUT_SECONDS`` | 60 | how long either server waits for a whole request, or on an idle connection, before closing it |
 
 ``API_KEYS`` holds keys separated by ``;``, each a value of 20 to 128 letters and digits,
 optionally followed by ``:`` and comma-separated ``name=``, ``rate=``, ``burst=``,
@@ -26,6 +27,7 @@ An error in it names the key by its place and never repeats a value.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -56,6 +58,9 @@ class LocalSettings:
     reports_dir: Path = REPORTS_DIR
     api_keys: tuple[LocalKey, ...] | None = None
     api_keys_file: Path = API_KEYS_FILE
+    # The servers' own default (training.emulator.protocol), restated so that reading the
+    # settings doesn't import the emulator and numpy with it.
+    connection_timeout: float = 60.0
 
     def model_dir(self, model: str) -> Path:
         """Where a model is saved: its endpoint's name, the name the API invokes."""
@@ -84,6 +89,13 @@ class LocalSettings:
                 reports_dir=setting(environ, "REPORTS_DIR", defaults.reports_dir, Path),
                 api_keys=parse_api_keys(environ["API_KEYS"]) if environ.get("API_KEYS") else None,
                 api_keys_file=setting(environ, "API_KEYS_FILE", defaults.api_keys_file, Path),
+                connection_timeout=setting(
+                    environ,
+                    "CONNECTION_TIMEOUT_SECONDS",
+                    defaults.connection_timeout,
+                    _seconds,
+                    expected="a number of seconds above 0",
+                ),
             )
         except ConfigurationError as error:
             raise SettingsError(str(error)) from None
@@ -96,6 +108,13 @@ def _port(raw: str) -> int:
     if not raw.isdigit() or int(raw) > 65535:
         raise ValueError(raw)
     return int(raw)
+
+
+def _seconds(raw: str) -> float:
+    seconds = float(raw)
+    if not (seconds > 0 and math.isfinite(seconds)):
+        raise ValueError(raw)
+    return seconds
 
 
 def parse_api_keys(raw: str) -> tuple[LocalKey, ...]:

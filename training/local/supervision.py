@@ -86,7 +86,10 @@ def _serve(
     train(list(CATALOG), settings, only_missing=True)
     try:
         emulator = Emulator(
-            settings.models_dir, host=host or settings.emulator_host, port=settings.emulator_port
+            settings.models_dir,
+            host=host or settings.emulator_host,
+            port=settings.emulator_port,
+            connection_timeout=settings.connection_timeout,
         )
     except OSError as error:
         raise _bind_error(
@@ -140,7 +143,12 @@ def _api_server(
     keys = access.serving_keys(settings)
     try:
         server = chalice_server.create_server(
-            chalice_app, config, host, settings.api_port, api_keys=KeyGate(keys.source)
+            chalice_app,
+            config,
+            host,
+            settings.api_port,
+            api_keys=KeyGate(keys.source),
+            connection_timeout=settings.connection_timeout,
         )
     except OSError as error:
         raise _bind_error(error, "API", "API_PORT", settings.api_port) from None

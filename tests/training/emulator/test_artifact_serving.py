@@ -138,15 +138,23 @@ def test_the_sdk_linear_learner_predictor_gets_what_the_weights_compute(
     boto_session = boto3.Session(
         aws_access_key_id="testing", aws_secret_access_key="testing", region_name="us-east-1"
     )
+    control = boto_session.client("sagemaker", endpoint_url=served.url)
+    runtime = boto_session.client("sagemaker-runtime", endpoint_url=served.url)
     session: Any = sagemaker.Session(
         boto_session=boto_session,
-        sagemaker_client=boto_session.client("sagemaker", endpoint_url=served.url),
-        sagemaker_runtime_client=boto_session.client("sagemaker-runtime", endpoint_url=served.url),
+        sagemaker_client=control,
+        sagemaker_runtime_client=runtime,
         sagemaker_config={"SchemaVersion": "1.0"},
     )
     rows = feature_rows(3).astype(np.float32)
 
-    records = LinearLearnerPredictor(name, sagemaker_session=session).predict(rows)
+    try:
+        records = LinearLearnerPredictor(name, sagemaker_session=session).predict(rows)
+    finally:
+        # Closed here, not whenever the garbage collector gets to them: an open socket found
+        # then is a ResourceWarning in whichever test happens to be running.
+        runtime.close()
+        control.close()
 
     scores = np.array([list(r.label["score"].float32_tensor.values) for r in records])
     expected = expected_scores(name, rows.astype(np.float64))
