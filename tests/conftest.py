@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +17,9 @@ from chalicelib.config import Settings
 from chalicelib.endpoint import create_runtime_client
 from tests.serving import Served
 from training.local.settings import LocalSettings
+from training.local.throttling import FixedKeys, KeyGate, LocalKey
 from training.local.workflow import train
+from training.usage_plans import UsagePlan
 
 
 def test_session() -> boto3.session.Session:
@@ -58,24 +61,18 @@ def api(emulator: object) -> Iterator[Client]:
         yield client
 
 
-# The key the served API (``api_url``) knows, with a plan no test's pace reaches.
+# The key ``keyed_api_url`` knows, with a plan no test's pace reaches.
 API_KEY = "Tests0123456789abcdefghijkl"
 
 
-@pytest.fixture(scope="session")
-def api_url(emulator: object) -> Iterator[str]:
-    """The app served over HTTP on a free loopback port, as ``make serve`` serves it: the
-    prediction routes need ``API_KEY`` in ``x-api-key``."""
+@contextmanager
+def _served_api(api_keys: KeyGate | None) -> Iterator[str]:
     import threading
 
     from training.local import chalice_server
-    from training.local.throttling import FixedKeys, KeyGate, LocalKey
-    from training.usage_plans import UsagePlan
 
-    plan = UsagePlan(rate=100_000, burst=100_000, quota=1_000_000_000)
-    keys = KeyGate(FixedKeys([LocalKey("tests", API_KEY, plan)]))
     app, config = chalice_server.load_app()
-    server = chalice_server.create_server(app, config, "127.0.0.1", 0, api_keys=keys)
+    server = chalice_server.create_server(app, config, "127.0.0.1", 0, api_keys=api_keys)
     thread = threading.Thread(target=server.server.serve_forever, daemon=True)
     thread.start()
     try:
@@ -84,6 +81,23 @@ def api_url(emulator: object) -> Iterator[str]:
         server.server.shutdown()
         server.server.server_close()
         thread.join()
+
+
+@pytest.fixture(scope="session")
+def api_url(emulator: object) -> Iterator[str]:
+    """The app served over HTTP on a free loopback port, as ``chalice local`` serves it: no
+    route needs a key."""
+    with _served_api(None) as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def keyed_api_url(emulator: object) -> Iterator[str]:
+    """The app served over HTTP as ``make serve`` serves it: the prediction routes need
+    ``API_KEY`` in ``x-api-key``."""
+    plan = UsagePlan(rate=100_000, burst=100_000, quota=1_000_000_000)
+    with _served_api(KeyGate(FixedKeys([LocalKey("tests", API_KEY, plan)]))) as url:
+        yield url
 
 
 @pytest.fixture
