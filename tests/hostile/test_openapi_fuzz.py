@@ -25,10 +25,6 @@ def base_url(keyed_api_url, emulator):
     return keyed_api_url
 
 
-@pytest.mark.xfail(
-    reason="known: the schema allows 1000 instances with ?explain=true, which caps at 100 (413)",
-    strict=False,
-)
 @schema.parametrize()
 @settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
 def test_every_check_passes_on_every_generated_request(case, base_url):
