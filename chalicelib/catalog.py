@@ -282,7 +282,7 @@ class ModelSpec:
         """The environment variable naming this model's SageMaker endpoint."""
         return f"{self.name.upper()}_ENDPOINT_NAME"
 
-    @property
+    @cached_property
     def field_names(self) -> tuple[str, ...]:
         """The input fields, in declaration order (a one-hot group is one field)."""
         return tuple(self.instance_model.model_fields)
