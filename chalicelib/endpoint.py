@@ -1,7 +1,8 @@
 """The one place the API calls a model: SageMaker Runtime's InvokeEndpoint, through boto3.
 
-The request is built by a pure function (``build_request``) and the answer read by another
-(``parse_predictions``), so the wire format is tested byte for byte without a server. Only
+The request is built by pure functions (``format_rows`` writes the rows, ``csv_request`` the
+call; ``build_request`` is the two) and the answer read by another (``parse_predictions``), so
+the wire format is tested byte for byte without a server. Only
 the botocore errors this module understands are translated (``translate_error``); each
 becomes an ``ApiError`` whose message tells the user what to do.
 

@@ -9,10 +9,11 @@ header as their ``apiKey`` security scheme.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import cache
 from typing import Any
 
 from chalicelib import explain
-from chalicelib.catalog import CATALOG, ModelSpec
+from chalicelib.catalog import CATALOG, Instance, ModelSpec
 from chalicelib.csv_pattern import csv_schema
 from chalicelib.errors import (
     ApiError,
@@ -25,6 +26,14 @@ from chalicelib.errors import (
 )
 
 _REF = "#/components/schemas/{model}"
+
+
+@cache
+def instance_schema(instance_model: type[Instance]) -> dict[str, Any]:
+    """The JSON Schema of a model's input, snake_case names, refs into the document's
+    components; made once per process (pydantic takes milliseconds per model), shared by
+    ``GET /models`` and the OpenAPI document, and never changed."""
+    return instance_model.model_json_schema(by_alias=False, ref_template=_REF)
 
 
 def _field_summary(name: str, schema: Mapping[str, Any], alias: str | None) -> dict[str, Any]:
@@ -43,7 +52,7 @@ def _field_summary(name: str, schema: Mapping[str, Any], alias: str | None) -> d
 
 def describe_model(spec: ModelSpec, endpoint_name: str, max_instances: int) -> dict[str, Any]:
     """One model as ``GET /models`` lists it."""
-    schema = spec.instance_model.model_json_schema(by_alias=False)
+    schema = instance_schema(spec.instance_model)
     fields = spec.instance_model.model_fields
     return {
         "name": spec.name,
@@ -160,6 +169,8 @@ def _explanation_schema(spec: ModelSpec) -> dict[str, Any]:
             },
         }
     return {"type": "object", "required": list(properties), "properties": properties}
+
+
 # API Gateway's own answers, sent before the app runs (a bad key, a spent rate or quota).
 _GATEWAY_ERROR_SCHEMA = {
     "type": "object",
@@ -255,9 +266,7 @@ def _operation(spec: ModelSpec, max_instances: int) -> dict[str, Any]:
                     "example": dict(spec.example),
                 },
                 "text/csv": {
-                    "schema": csv_schema(
-                        spec.instance_model.model_json_schema(by_alias=False), max_instances
-                    ),
+                    "schema": csv_schema(instance_schema(spec.instance_model), max_instances),
                     "example": spec.example_csv(),
                 },
             },
@@ -290,9 +299,7 @@ def openapi_document(
     schemas: dict[str, Any] = {"Error": _ERROR_SCHEMA, "GatewayError": _GATEWAY_ERROR_SCHEMA}
     paths: dict[str, Any] = {}
     for spec in catalog.values():
-        schemas[spec.instance_model.__name__] = spec.instance_model.model_json_schema(
-            by_alias=False, ref_template=_REF
-        )
+        schemas[spec.instance_model.__name__] = instance_schema(spec.instance_model)
         schemas[_explanation_name(spec)] = _explanation_schema(spec)
         paths[f"/{spec.name}"] = {"post": _operation(spec, max_instances)}
     json_ok = {"description": "OK", "content": {"application/json": {"schema": {"type": "object"}}}}

@@ -66,7 +66,9 @@ API_KEY = "Tests0123456789abcdefghijkl"
 
 
 @contextmanager
-def _served_api(api_keys: KeyGate | None) -> Iterator[str]:
+def served_api(api_keys: KeyGate | None = None) -> Iterator[str]:
+    """The project's app served over HTTP on a free loopback port, as ``make serve`` serves
+    it (``api_keys`` None: no route needs a key); yields its URL and stops it on exit."""
     import threading
 
     from training.local import chalice_server
@@ -87,7 +89,7 @@ def _served_api(api_keys: KeyGate | None) -> Iterator[str]:
 def api_url(emulator: object) -> Iterator[str]:
     """The app served over HTTP on a free loopback port, as ``chalice local`` serves it: no
     route needs a key."""
-    with _served_api(None) as url:
+    with served_api(None) as url:
         yield url
 
 
@@ -96,7 +98,7 @@ def keyed_api_url(emulator: object) -> Iterator[str]:
     """The app served over HTTP as ``make serve`` serves it: the prediction routes need
     ``API_KEY`` in ``x-api-key``."""
     plan = UsagePlan(rate=100_000, burst=100_000, quota=1_000_000_000)
-    with _served_api(KeyGate(FixedKeys([LocalKey("tests", API_KEY, plan)]))) as url:
+    with served_api(KeyGate(FixedKeys([LocalKey("tests", API_KEY, plan)]))) as url:
         yield url
 
 

@@ -14,7 +14,7 @@ from chalice.test import Client
 
 import app as app_module
 from chalicelib import explain
-from chalicelib.catalog import CATALOG
+from chalicelib.catalog import CATALOG, NO_ACCOUNT
 from chalicelib.config import Settings
 from chalicelib.endpoint import format_rows
 from tests.conftest import configure_app
@@ -150,7 +150,7 @@ def test_an_applicant_no_field_pushes_towards_bad_gets_no_reasons(api, models_di
         if len(columns) > 1:
             best = min(columns, key=lambda column: weights[column])
             category = spec.feature_names[best].split("=", 1)[1]
-            applicant[field] = None if category == "none" else category
+            applicant[field] = None if category == NO_ACCOUNT else category
     [prediction] = explained(api, "credit", applicant)
     assert prediction["explanation"]["reasons"] == []
 

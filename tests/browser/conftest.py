@@ -24,7 +24,7 @@ import pytest
 from PIL import Image
 
 from chalicelib.config import Settings
-from tests.conftest import configure_app
+from tests.conftest import configure_app, served_api
 from training.local.throttling import FixedKeys, KeyGate, LocalKey
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -105,19 +105,8 @@ def open_page(driver: Any, url: str) -> None:
 def keyed_server(*keys: LocalKey) -> Iterator[str]:
     """The local API server asking for one of these keys as API Gateway does, its clocks
     frozen so that a key's burst is all it ever gets."""
-    from training.local import chalice_server
-
-    app, config = chalice_server.load_app()
-    gate = KeyGate(FixedKeys(keys), clock=lambda: 0.0, now=lambda: FROZEN_NOW)
-    server = chalice_server.create_server(app, config, "127.0.0.1", 0, api_keys=gate)
-    thread = threading.Thread(target=server.server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server.server_address[1]}"
-    finally:
-        server.server.shutdown()
-        server.server.server_close()
-        thread.join()
+    with served_api(KeyGate(FixedKeys(keys), clock=lambda: 0.0, now=lambda: FROZEN_NOW)) as url:
+        yield url
 
 
 @contextmanager
