@@ -230,7 +230,7 @@ def _explain_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--output",
         type=Path,
-        help="where to write the waterfall PNG (default reports/MODEL_explanation.png)",
+        help="where to write the waterfall PNG (default MODEL_explanation.png in REPORTS_DIR, reports/)",
     )
 
 

@@ -1,10 +1,10 @@
 """A local, offline twin of SageMaker real-time endpoints hosting Linear Learner models.
 
-``Emulator`` serves every ``<models_dir>/<endpoint_name>/model.npz`` over SageMaker
-Runtime's InvokeEndpoint protocol (``POST /endpoints/{name}/invocations``) closely enough
-that boto3, the AWS CLI and the SageMaker Python SDK work against it unchanged, given
-``endpoint_url``. It also answers the container contract (``GET /ping``,
-``POST /invocations``).
+``Emulator`` serves every ``<models_dir>/<endpoint_name>/`` holding a model (an imported
+``model.tar.gz``, or the local learner's ``model.npz``) over SageMaker Runtime's
+InvokeEndpoint protocol (``POST /endpoints/{name}/invocations``) closely enough that boto3,
+the AWS CLI and the SageMaker Python SDK work against it unchanged, given ``endpoint_url``.
+It also answers the container contract (``GET /ping``, ``POST /invocations``).
 
 Modules, one job each (after moto's per-service layout):
 

@@ -3,11 +3,11 @@
 An endpoint is a directory ``<models_dir>/<endpoint_name>/`` holding a model file: a
 SageMaker artifact ``model.tar.gz`` (put there by ``python -m training import``), or else the
 local learner's ``model.npz``. The directory is looked at on every request rather than once
-at start-up, so a model saved
-while the emulator runs is served from the next request on, and a retrained one replaces
-the old one without a restart. The check is a single ``stat``: a model is reloaded only
-when the file's inode, mtime or size changed (``LinearLearner.save`` writes with
-``os.replace``, so a new file is a new inode and never half-written).
+at start-up, so a model saved while the emulator runs is served from the next request on,
+and a retrained one replaces the old one without a restart. The check is a ``stat`` per
+model file name, the artifact's first: a model is reloaded only when the file's inode,
+mtime or size changed (``LinearLearner.save`` and ``import`` write with ``os.replace``, so
+a new file is a new inode and never half-written).
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from stat import S_ISREG
 from typing import Any, Protocol
 
 import numpy as np
@@ -56,10 +57,20 @@ def silent(message: str) -> None:
 
 def model_file(directory: Path) -> Path | None:
     """The file an endpoint's directory serves, or None if it holds no model."""
+    found = _stat_model_file(directory)
+    return None if found is None else found[0]
+
+
+def _stat_model_file(directory: Path) -> tuple[Path, os.stat_result] | None:
+    """The file an endpoint's directory serves and its ``stat``, or None if it holds no model."""
     for name in MODEL_FILES:
         path = directory / name
-        if path.is_file():
-            return path
+        try:
+            stat = os.stat(path)
+        except OSError:
+            continue
+        if S_ISREG(stat.st_mode):
+            return path, stat
     return None
 
 
@@ -128,13 +139,11 @@ class ModelStore:
         """
         if not is_valid_endpoint_name(name):
             raise EndpointNotFound(name)
-        path = model_file(self.models_dir / name)
-        try:
-            stat = os.stat(path or self.models_dir / name / MODEL_FILE)
-        except OSError:
+        found = _stat_model_file(self.models_dir / name)
+        if found is None:
             self._loaded.pop(name, None)
-            raise EndpointNotFound(name) from None
-        path = path or self.models_dir / name / MODEL_FILE
+            raise EndpointNotFound(name)
+        path, stat = found
         signature = (stat.st_ino, stat.st_mtime_ns, stat.st_size)
         loaded = self._loaded.get(name)
         if loaded is None or loaded.signature != signature:

@@ -37,8 +37,9 @@ class Emulator:
     Parameters
     ----------
     models_dir
-        Holds ``<endpoint_name>/model.npz`` for each endpoint; read on every request, so
-        models saved or retrained while serving are picked up without a restart.
+        Holds ``<endpoint_name>/model.tar.gz`` (an imported SageMaker artifact) or
+        ``<endpoint_name>/model.npz`` (a local model) for each endpoint; read on every
+        request, so models saved or retrained while serving are picked up without a restart.
     host, port
         Where to listen; ``port=0`` picks a free port (see ``url``).
     log
@@ -49,7 +50,8 @@ class Emulator:
     region
         For error messages and ARNs when the caller's signature names no region.
     loader
-        Loads a model from its directory; ``LinearLearner.load`` unless replaced.
+        Loads a model from its directory; by default ``endpoints.load_model`` (the artifact,
+        else ``LinearLearner.load``).
     connection_timeout
         Seconds a connection has to deliver a whole request, counted from connecting or
         from the last answer; a connection that takes longer (stalled, trickling, or idle

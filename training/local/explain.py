@@ -22,11 +22,10 @@ from chalicelib.service import PredictionService
 from training.errors import LocalError, UsageError
 from training.local import workflow
 from training.local.settings import LocalSettings
-from training.paths import REPORTS_DIR
 
 
-def default_output(model: str) -> Path:
-    return REPORTS_DIR / f"{model}_explanation.png"
+def default_output(model: str, settings: LocalSettings) -> Path:
+    return settings.reports_dir / f"{model}_explanation.png"
 
 
 def _content_type(path: Path) -> str:
@@ -94,6 +93,6 @@ def explain(
             raise LocalError(f"the local {model} endpoint: {_api_message(error)}") from None
     prediction = answer["predictions"][0]
     say(table(spec, instances[0].model_dump(), prediction))
-    path = waterfall(spec, prediction, output or default_output(model))
+    path = waterfall(spec, prediction, output or default_output(model, settings))
     say(f"\nwaterfall chart: {path}")
     return path

@@ -10,7 +10,7 @@ variables, then the local defaults, read by ``chalicelib.config.setting`` as on 
 | ``API_HOST`` / ``API_PORT`` (``--host``) | ``127.0.0.1`` / ``8000`` | the local API (Chalice's local port) |
 | ``RAINFALL_ENDPOINT_NAME`` etc. | the model's name | the API's own setting: models are saved and served under it |
 | ``TUNED_DIR`` | ``training/tuned/`` | where ``tune`` writes tuned recipes and ``train`` reads them |
-| ``REPORTS_DIR`` | ``reports/`` in the project | where ``tune`` writes ``<model>-tuning.md`` and its plots |
+| ``REPORTS_DIR`` | ``reports/`` in the project | where ``tune``, ``evaluate`` and ``explain`` write their reports and plots |
 | ``API_KEYS`` | unset | the local server's keys, each with its own plan (below); unset: the key file's |
 | ``API_KEYS_FILE`` | ``.local-api-keys.json`` in the project | the git-ignored key file ``make serve`` and ``api-keys`` keep |
 | ``CONNECTION_TIMEOUT_SECONDS`` | 60 | how long either server waits for a whole request, or on an idle connection, before closing it |

@@ -56,7 +56,6 @@ PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
 def serve(
     settings: LocalSettings,
     with_api: bool,
-    host: str | None = None,
     environ: Mapping[str, str] | None = None,
     restarts: RestartPolicy | None = None,
 ) -> None:
@@ -68,7 +67,7 @@ def serve(
     stop = StopRequests()
     # KeyboardInterrupt: a stop signal during training or start-up
     with stop.installed(), contextlib.suppress(KeyboardInterrupt):
-        _serve(settings, with_api, host, environ or {}, stop, restarts or RestartPolicy())
+        _serve(settings, with_api, environ or {}, stop, restarts or RestartPolicy())
     if stop.signal is not None:
         _say(f"Stopped ({stop.signal.name}).")
 
@@ -76,7 +75,6 @@ def serve(
 def _serve(
     settings: LocalSettings,
     with_api: bool,
-    host: str | None,
     environ: Mapping[str, str],
     stop: StopRequests,
     restarts: RestartPolicy,
@@ -87,7 +85,7 @@ def _serve(
     try:
         emulator = Emulator(
             settings.models_dir,
-            host=host or settings.emulator_host,
+            host=settings.emulator_host,
             port=settings.emulator_port,
             connection_timeout=settings.connection_timeout,
         )
@@ -101,9 +99,9 @@ def _serve(
     # This process keeps the endpoint's listening socket (never serving it) so that each
     # endpoint process it forks serves the same port.
     with contextlib.closing(emulator):
-        api = _api_server(settings, emulator.url, host or settings.api_host, environ)
+        api = _api_server(settings, emulator.url, environ)
         with api.server:
-            api_url = f"http://{host or settings.api_host}:{api.server.server_address[1]}"
+            api_url = f"http://{settings.api_host}:{api.server.server_address[1]}"
 
             def announce(endpoint_pid: int) -> None:
                 print(banner(api_url, emulator.url, endpoint_pid, api.keys, api.keyed), flush=True)
@@ -118,9 +116,7 @@ class _Api:
     keyed: Collection[tuple[str, str]]  # the (path, method) routes that need a key
 
 
-def _api_server(
-    settings: LocalSettings, emulator_url: str, host: str, environ: Mapping[str, str]
-) -> _Api:
+def _api_server(settings: LocalSettings, emulator_url: str, environ: Mapping[str, str]) -> _Api:
     """The app's HTTP server, bound but not serving yet, calling the local endpoint."""
     import boto3
 
@@ -145,7 +141,7 @@ def _api_server(
         server = chalice_server.create_server(
             chalice_app,
             config,
-            host,
+            settings.api_host,
             settings.api_port,
             api_keys=KeyGate(keys.source),
             connection_timeout=settings.connection_timeout,

@@ -34,9 +34,9 @@ from training.batch.checking import Checker
 from training.batch.reading import InputFile, count_lines
 from training.batch.request import TransformRequest
 from training.batch.writing import Output, Rejects, Tally, open_results
+from training.emulator.endpoints import model_file
 from training.emulator.responses import MAX_BODY_BYTES
 from training.errors import InputError, LocalError, UsageError
-from training.linear_learner.persistence import MODEL_FILE
 from training.local import batch_endpoint
 from training.local.container_client import ContainerClient, EndpointFailure
 from training.local.settings import LocalSettings
@@ -249,7 +249,7 @@ def endpoint_route(settings: LocalSettings, model: str, err: TextIO) -> Iterator
         err.write(f"{model}: using the local endpoint on {configured}\n")
         yield Route(configured, f"/endpoints/{quote(name)}/invocations")
         return
-    if not (settings.model_dir(model) / MODEL_FILE).exists():
+    if model_file(settings.model_dir(model)) is None:
         raise LocalError(
             f"no local {model} model in {settings.model_dir(model)}: train it with "
             f"`python -m training train {model}`, or start the local endpoint (`make serve`)"

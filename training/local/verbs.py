@@ -66,7 +66,7 @@ def evaluate(args: argparse.Namespace, environ: Mapping[str, str]) -> None:
     """Test-split metrics of the recipes beside scikit-learn, as reports."""
     from training import evaluation
 
-    evaluation.main(args.models)
+    evaluation.main(args.models, LocalSettings.from_environ(environ).reports_dir)
 
 
 def api_keys(args: argparse.Namespace, environ: Mapping[str, str]) -> None:
@@ -114,6 +114,8 @@ def transform(args: argparse.Namespace, environ: Mapping[str, str]) -> None:
 
     request = TransformRequest.from_args(args, default_payload_mb=DEFAULT_PAYLOAD_MB)
     run(request, LocalSettings.from_environ(environ))
+
+
 def explain(args: argparse.Namespace, environ: Mapping[str, str]) -> None:
     """One instance's contributions through the local model, as a table and a waterfall PNG."""
     from training.local.explain import explain as explain_instance

@@ -1,4 +1,4 @@
-"""The local target's work: train models into ``models/``, tune them, report, delete them.
+"""The local target's work: train models into ``models/``, tune, report, delete, import, export.
 
 Serving them (``make serve``) is process supervision, and lives in ``supervision``; the
 search itself is in ``tuning``.

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -12,8 +11,8 @@ import numpy as np
 import pytest
 
 from tests.training.emulator.artifact_layout import artifact, tar_of
-from tests.training.emulator.conftest import csv_body, feature_rows, make_runtime_client
-from tests.training.emulator.test_aws_cli import AWS, run_aws
+from tests.training.emulator.conftest import csv_body, feature_rows
+from tests.training.emulator.test_aws_cli import AWS, OUTFILE, invoke_endpoint
 from training.emulator import Emulator
 
 RNG = np.random.default_rng(11)
@@ -36,7 +35,8 @@ def expected_scores(name: str, rows: np.ndarray) -> np.ndarray:
 
 
 @pytest.fixture
-def artifacts_dir(tmp_path: Path) -> Path:
+def models_dir(tmp_path: Path) -> Path:
+    """Artifacts in place of the local models: what the conftest's ``emulator`` serves here."""
     for name, (weights, bias, kind) in WEIGHTS.items():
         (tmp_path / name).mkdir()
         (tmp_path / name / "model.tar.gz").write_bytes(artifact(kind, weights, bias))
@@ -45,25 +45,12 @@ def artifacts_dir(tmp_path: Path) -> Path:
     return tmp_path
 
 
-@pytest.fixture
-def log() -> list[str]:
-    return []
-
-
-@pytest.fixture
-def served(artifacts_dir: Path, log: list[str]) -> Iterator[Emulator]:
-    with Emulator(artifacts_dir, port=0, log=log.append) as running:
-        yield running
-
-
 @pytest.mark.parametrize("name", list(WEIGHTS))
 def test_boto3_gets_what_the_weights_compute_from_an_imported_artifact(
-    served: Emulator, name: str
+    runtime: Any, name: str
 ) -> None:
     rows = feature_rows(5)
-    answer = make_runtime_client(served.url).invoke_endpoint(
-        EndpointName=name, Body=csv_body(rows), ContentType="text/csv"
-    )
+    answer = runtime.invoke_endpoint(EndpointName=name, Body=csv_body(rows), ContentType="text/csv")
 
     predictions = json.loads(answer["Body"].read())["predictions"]
 
@@ -72,10 +59,10 @@ def test_boto3_gets_what_the_weights_compute_from_an_imported_artifact(
 
 
 def test_a_multiclass_artifact_is_served_by_endpoint_name_with_no_catalog_entry(
-    served: Emulator,
+    runtime: Any,
 ) -> None:
     rows = feature_rows(3)
-    answer = make_runtime_client(served.url).invoke_endpoint(
+    answer = runtime.invoke_endpoint(
         EndpointName="species", Body=csv_body(rows), ContentType="text/csv"
     )
 
@@ -86,9 +73,8 @@ def test_a_multiclass_artifact_is_served_by_endpoint_name_with_no_catalog_entry(
 
 
 def test_a_broken_artifact_is_reported_by_name_while_the_others_keep_serving(
-    served: Emulator, log: list[str]
+    runtime: Any, log: list[str]
 ) -> None:
-    runtime = make_runtime_client(served.url)
     with pytest.raises(runtime.exceptions.ModelError) as raised:
         runtime.invoke_endpoint(EndpointName="broken", Body=b"1,2,3,4", ContentType="text/csv")
 
@@ -103,25 +89,13 @@ def test_a_broken_artifact_is_reported_by_name_while_the_others_keep_serving(
 
 
 @pytest.mark.skipif(not AWS.exists(), reason="the AWS CLI is not installed in this venv")
-def test_the_aws_cli_gets_what_the_weights_compute(served: Emulator, tmp_path: Path) -> None:
+def test_the_aws_cli_gets_what_the_weights_compute(emulator: Emulator, tmp_path: Path) -> None:
     rows = feature_rows(2)
-    (tmp_path / "rows.csv").write_bytes(csv_body(rows))
-    outfile = tmp_path / "out.json"
 
-    result = run_aws(
-        served,
-        tmp_path,
-        "--endpoint-name",
-        "approvals",
-        "--body",
-        f"fileb://{tmp_path / 'rows.csv'}",
-        "--content-type",
-        "text/csv",
-        str(outfile),
-    )
+    result = invoke_endpoint(emulator, tmp_path, "approvals", csv_body(rows))
 
     assert result.returncode == 0, result.stderr
-    scores = [p["score"] for p in json.loads(outfile.read_text())["predictions"]]
+    scores = [p["score"] for p in json.loads((tmp_path / OUTFILE).read_text())["predictions"]]
     assert scores == pytest.approx(expected_scores("approvals", rows).tolist(), rel=1e-6)
 
 
@@ -130,7 +104,7 @@ def test_the_aws_cli_gets_what_the_weights_compute(served: Emulator, tmp_path: P
 )
 @pytest.mark.parametrize("name", list(WEIGHTS))
 def test_the_sdk_linear_learner_predictor_gets_what_the_weights_compute(
-    served: Emulator, name: str
+    emulator: Emulator, name: str
 ) -> None:
     import sagemaker
     from sagemaker import LinearLearnerPredictor
@@ -138,8 +112,8 @@ def test_the_sdk_linear_learner_predictor_gets_what_the_weights_compute(
     boto_session = boto3.Session(
         aws_access_key_id="testing", aws_secret_access_key="testing", region_name="us-east-1"
     )
-    control = boto_session.client("sagemaker", endpoint_url=served.url)
-    runtime = boto_session.client("sagemaker-runtime", endpoint_url=served.url)
+    control = boto_session.client("sagemaker", endpoint_url=emulator.url)
+    runtime = boto_session.client("sagemaker-runtime", endpoint_url=emulator.url)
     session: Any = sagemaker.Session(
         boto_session=boto_session,
         sagemaker_client=control,

@@ -14,9 +14,15 @@ from training.emulator import ACCOUNT_ID, Emulator
 from training.linear_learner import LinearLearner
 
 AWS = Path(sys.executable).parent / "aws"
+OUTFILE = "out.json"  # where invoke_endpoint has the CLI write the answer, in tmp_path
 
 
-def run_aws(emulator: Emulator, tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+def invoke_endpoint(
+    emulator: Emulator, tmp_path: Path, endpoint_name: str, csv: bytes
+) -> subprocess.CompletedProcess[str]:
+    """``aws sagemaker-runtime invoke-endpoint`` of a CSV body from a file, as a user runs it;
+    the answer's body goes to ``tmp_path / OUTFILE``."""
+    (tmp_path / "rows.csv").write_bytes(csv)
     # Dummy credentials and config files that don't exist: nothing is read from the user's
     # ~/.aws and nothing is looked up on the network.
     environment = {
@@ -35,7 +41,13 @@ def run_aws(emulator: Emulator, tmp_path: Path, *args: str) -> subprocess.Comple
         "invoke-endpoint",
         "--endpoint-url",
         emulator.url,
-        *args,
+        "--endpoint-name",
+        endpoint_name,
+        "--body",
+        f"fileb://{tmp_path / 'rows.csv'}",
+        "--content-type",
+        "text/csv",
+        str(tmp_path / OUTFILE),
     ]
     return subprocess.run(
         command, env=environment, capture_output=True, text=True, timeout=60, check=False
@@ -47,25 +59,13 @@ def test_aws_cli_invoke_endpoint_writes_the_predictions_to_its_outfile(
     emulator: Emulator, tmp_path: Path, learners: dict[str, LinearLearner]
 ) -> None:
     rows = feature_rows(3)
-    (tmp_path / "rows.csv").write_bytes(csv_body(rows))
-    outfile = tmp_path / "out.json"
-    result = run_aws(
-        emulator,
-        tmp_path,
-        "--endpoint-name",
-        "credit",
-        "--body",
-        f"fileb://{tmp_path / 'rows.csv'}",
-        "--content-type",
-        "text/csv",
-        str(outfile),
-    )
+    result = invoke_endpoint(emulator, tmp_path, "credit", csv_body(rows))
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout) == {
         "ContentType": "application/json",
         "InvokedProductionVariant": "AllTraffic",
     }
-    assert json.loads(outfile.read_text()) == json.loads(
+    assert json.loads((tmp_path / OUTFILE).read_text()) == json.loads(
         json.dumps({"predictions": learners["credit"].predict_records(rows)})
     )
 
@@ -74,18 +74,7 @@ def test_aws_cli_invoke_endpoint_writes_the_predictions_to_its_outfile(
 def test_aws_cli_reports_an_unknown_endpoint_as_validation_error(
     emulator: Emulator, tmp_path: Path
 ) -> None:
-    (tmp_path / "rows.csv").write_bytes(b"1,2,3,4")
-    result = run_aws(
-        emulator,
-        tmp_path,
-        "--endpoint-name",
-        "ghost",
-        "--body",
-        f"fileb://{tmp_path / 'rows.csv'}",
-        "--content-type",
-        "text/csv",
-        str(tmp_path / "out.json"),
-    )
+    result = invoke_endpoint(emulator, tmp_path, "ghost", b"1,2,3,4")
     assert result.returncode != 0  # 255 from CLI v1, 254 from v2
     assert (
         "An error occurred (ValidationError) when calling the InvokeEndpoint operation: "

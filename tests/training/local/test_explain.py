@@ -12,7 +12,8 @@ from chalicelib.explain import log_odds
 from tests.examples import EXAMPLES, as_csv
 from training.cli import main
 from training.local.explain import default_output
-from training.paths import REPORTS_DIR
+from training.local.settings import LocalSettings
+from training.paths import PROJECT_DIR
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
@@ -114,5 +115,20 @@ def test_the_aws_target_answers_one_line_naming_the_local_one(models_dir, tmp_pa
     assert "--target local" in line and "?explain=true" in line
 
 
-def test_the_chart_goes_under_reports_by_default():
-    assert default_output("credit") == REPORTS_DIR / "credit_explanation.png"
+def test_without_output_the_chart_goes_to_the_reports_dir(models_dir, tmp_path, capsys):
+    applicant = write(tmp_path / "a.json", EXAMPLES["credit"])
+    reports = tmp_path / "reports"
+    environ = {"MODELS_DIR": str(models_dir), "REPORTS_DIR": str(reports)}
+
+    assert main(["explain", "credit", str(applicant)], environ=environ) == 0
+
+    chart = reports / "credit_explanation.png"
+    assert f"waterfall chart: {chart}" in capsys.readouterr().out
+    assert chart.read_bytes().startswith(PNG_SIGNATURE)
+
+
+def test_the_reports_dir_is_the_projects_reports_folder_by_default():
+    assert (
+        default_output("credit", LocalSettings())
+        == PROJECT_DIR / "reports" / "credit_explanation.png"
+    )

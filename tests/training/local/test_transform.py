@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from tests.training.batch.files import (
@@ -24,6 +25,7 @@ from tests.training.batch.files import (
     scores,
     write,
 )
+from tests.training.emulator.artifact_layout import artifact
 from training.batch.request import TransformRequest
 from training.cli import build_parser, main
 from training.emulator import Emulator
@@ -440,6 +442,18 @@ def test_with_no_endpoint_running_it_starts_one_and_stops_it_after(
         float(r["score"]) for r in output_rows(tmp_path / "in.predictions.csv")
     ] == pytest.approx(scores(models_dir, "housing", rows), rel=1e-12)
     assert multiprocessing.active_children() == []
+
+
+def test_with_no_endpoint_running_an_imported_artifact_is_what_predicts(tmp_path, silent_port):
+    models = tmp_path / "models"
+    (models / "housing").mkdir(parents=True)
+    write(models / "housing" / "model.tar.gz", artifact("regressor", np.zeros((13, 1)), np.ones(1)))
+    source = write(tmp_path / "in.csv", csv_text(housing_rows(3)))
+    settings = LocalSettings(models_dir=models, emulator_port=silent_port)
+
+    transform(request("housing", str(source)), settings, stderr=io.StringIO(), progress=False)
+
+    assert [float(r["score"]) for r in output_rows(tmp_path / "in.predictions.csv")] == [1.0] * 3
 
 
 def test_a_model_never_trained_is_named_with_the_command_that_trains_it(tmp_path, silent_port):
