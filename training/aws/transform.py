@@ -32,8 +32,8 @@ from training.aws import naming, pricing
 from training.aws.errors import InvalidSetting, NotTrained, TransformFailed
 from training.aws.sagemaker_backend import TransformJobRequest
 from training.aws.settings import DEFAULT_TRANSFORM_TIMEOUT_MINUTES, RealTime
-from training.aws.waiting import Observation, wait_until
-from training.aws.workflow import Aws, describe_cost
+from training.aws.waiting import Observation
+from training.aws.workflow import JOB_ENDED, Aws, describe_cost, stop_hint
 from training.batch.batching import batches
 from training.batch.checking import Checker
 from training.batch.reading import InputFile
@@ -188,17 +188,12 @@ def _wait(aws: Aws, model: str, job: str, hourly: float | None) -> Observation:
         spent = hourly * (aws.clock() - began) / 3600
         return Observation(status, f"~${spent:.3f} so far")
 
-    return wait_until(
+    return aws.wait(
         f"{model}: transform job {job}",
         poll,
-        ("Completed", "Failed", "Stopped"),
-        timeout=aws.settings.timeout_seconds(DEFAULT_TRANSFORM_TIMEOUT_MINUTES),
-        interval=aws.settings.poll_seconds,
-        report=aws.out,
-        sleep=aws.sleep,
-        clock=aws.clock,
-        hint=f"stop it with `aws sagemaker stop-transform-job --transform-job-name {job}`, "
-        "or give it more --timeout-minutes next time",
+        JOB_ENDED,
+        DEFAULT_TRANSFORM_TIMEOUT_MINUTES,
+        stop_hint("transform-job", job),
     )
 
 

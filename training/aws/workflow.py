@@ -14,7 +14,7 @@ helpers that upload data and describe hosting and cost; each reads top to bottom
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import partial
@@ -56,6 +56,7 @@ from training.recipes import recipe, tuned_path, write_tuned
 from training.tuning import TuningPlan, check_for_sagemaker, learners_rule, tuned_recipe
 
 CHANNELS = ("train", "validation", "test")
+JOB_ENDED = ("Completed", "Failed", "Stopped")
 _BUSY = ("Creating", "Updating", "SystemUpdating", "RollingBack", "Deleting")
 
 
@@ -84,6 +85,35 @@ class Aws:
     def region(self) -> str:
         assert self.settings.region is not None, "settings.require('region') comes first"
         return self.settings.region
+
+    def wait(
+        self,
+        what: str,
+        poll: Callable[[], Observation],
+        settled: Collection[str],
+        default_minutes: float,
+        hint: str,
+    ) -> Observation:
+        """``wait_until`` with the command's time limit, poll interval, output and clock."""
+        return wait_until(
+            what,
+            poll,
+            settled,
+            timeout=self.settings.timeout_seconds(default_minutes),
+            interval=self.settings.poll_seconds,
+            report=self.out,
+            sleep=self.sleep,
+            clock=self.clock,
+            hint=hint,
+        )
+
+
+def stop_hint(kind: str, name: str) -> str:
+    """What to do about a job still running at the time limit (``kind``: ``training-job``...)."""
+    return (
+        f"stop it with `aws sagemaker stop-{kind} --{kind}-name {name}`, "
+        "or give it more --timeout-minutes next time"
+    )
 
 
 def describe_hosting(hosting: Hosting | None) -> str:
@@ -166,17 +196,12 @@ def train(
 
     records, failures = [], []
     for model, job, channels_used in started:
-        seen = wait_until(
+        seen = aws.wait(
             f"{model}: training job {job}",
             partial(_training_observation, aws.sagemaker, job),
-            ("Completed", "Failed", "Stopped"),
-            timeout=s.timeout_seconds(DEFAULT_TRAIN_TIMEOUT_MINUTES),
-            interval=s.poll_seconds,
-            report=aws.out,
-            sleep=aws.sleep,
-            clock=aws.clock,
-            hint=f"stop it with `aws sagemaker stop-training-job --training-job-name {job}`, "
-            "or give it more --timeout-minutes next time",
+            JOB_ENDED,
+            DEFAULT_TRAIN_TIMEOUT_MINUTES,
+            stop_hint("training-job", job),
         )
         described = aws.sagemaker.training_job(job)
         if seen.status != "Completed":
@@ -247,17 +272,12 @@ def tune(aws: Aws, plan: TuningPlan) -> TuningRecord:
         described = aws.sagemaker.tuning_job(job)
         return Observation(described.status, f"{described.progress()}, {_spent(aws, job, price)}")
 
-    seen = wait_until(
+    seen = aws.wait(
         f"{model}: tuning job {job}",
         poll,
-        ("Completed", "Failed", "Stopped"),
-        timeout=s.timeout_seconds(DEFAULT_TUNE_TIMEOUT_MINUTES),
-        interval=s.poll_seconds,
-        report=aws.out,
-        sleep=aws.sleep,
-        clock=aws.clock,
-        hint="stop it with `aws sagemaker stop-hyper-parameter-tuning-job "
-        f"--hyper-parameter-tuning-job-name {job}`, or give it more --timeout-minutes next time",
+        JOB_ENDED,
+        DEFAULT_TUNE_TIMEOUT_MINUTES,
+        stop_hint("hyper-parameter-tuning-job", job),
     )
     described = aws.sagemaker.tuning_job(job)
     if seen.status != "Completed" or not described.best_job:
@@ -438,16 +458,12 @@ def _wait_for_endpoint(aws: Aws, model: str, endpoint: str, version: str) -> Non
         found = aws.sagemaker.endpoint(endpoint)
         return Observation("Missing") if found is None else Observation(found.status)
 
-    seen = wait_until(
+    seen = aws.wait(
         f"{model}: endpoint {endpoint}",
         poll,
         ("InService", "Failed", "OutOfService", "Missing"),
-        timeout=s.timeout_seconds(DEFAULT_DEPLOY_TIMEOUT_MINUTES),
-        interval=s.poll_seconds,
-        report=aws.out,
-        sleep=aws.sleep,
-        clock=aws.clock,
-        hint=f"see `python -m training status --target aws`, or remove it with "
+        DEFAULT_DEPLOY_TIMEOUT_MINUTES,
+        f"see `python -m training status --target aws`, or remove it with "
         f"`python -m training delete {model} --target aws --stage {s.stage}`",
     )
     found = aws.sagemaker.endpoint(endpoint)
