@@ -365,7 +365,7 @@ def deploy(
     hosting = s.hosting
     plans = []
     for model in models:
-        record = _deployable(aws, model, from_tuning)
+        record = training_record(aws, model, from_tuning)
         if record.region != aws.region:
             raise InvalidSetting(
                 f"{model} was trained in {record.region}, but the region is {aws.region}: "
@@ -410,7 +410,8 @@ def deploy(
     _wire_chalice(aws, write_chalice_config)
 
 
-def _deployable(aws: Aws, model: str, from_tuning: bool) -> TrainingRecord:
+def training_record(aws: Aws, model: str, from_tuning: bool = False) -> TrainingRecord:
+    """The model's last training job (or its last tuning job's best); ``NotTrained`` if none."""
     if from_tuning:
         tuning = aws.store.load_tuning(model)
         if tuning is None:
