@@ -14,11 +14,12 @@ helpers that upload data and describe hosting and cost; each reads top to bottom
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
+from typing import Any
 
 from chalicelib.catalog import CATALOG
 from training import datasets
@@ -155,6 +156,29 @@ def _upload(aws: Aws, model: str) -> tuple[str, dict[str, Channel]]:
     return base, channels
 
 
+def _training_request(
+    aws: Aws,
+    model: str,
+    job: str,
+    base: str,
+    channels: dict[str, Channel],
+    hyperparameters: Mapping[str, Any],
+) -> TrainingRequest:
+    """A training job (or a tuning job's) on the uploaded channels, its output beside them."""
+    s = aws.settings
+    assert s.role_arn is not None
+    return TrainingRequest(
+        job_name=job,
+        role_arn=s.role_arn,
+        instance_type=s.training_instance_type,
+        hyperparameters=hyperparameters,
+        channels=channels,
+        output_path=f"{base}/output",
+        data_location=f"{base}/",
+        tags=naming.tags(model),
+    )
+
+
 def train(
     aws: Aws, models: list[str], only_missing: bool = False, choice: str = "tuned"
 ) -> list[TrainingRecord]:
@@ -165,7 +189,6 @@ def train(
     """
     _check_can_train(aws)
     s = aws.settings
-    assert s.role_arn is not None
     cost = describe_cost(pricing.instance_hourly_cost(s.training_instance_type), None)
     recipes = {model: recipe(model, choice, s.tuned_dir) for model in models}
 
@@ -178,16 +201,7 @@ def train(
         base, channels = _upload(aws, model)
         job = naming.training_job_name(model, aws.now())
         aws.backend.start_training(
-            TrainingRequest(
-                job_name=job,
-                role_arn=s.role_arn,
-                instance_type=s.training_instance_type,
-                hyperparameters=recipes[model].hyperparameters,
-                channels=channels,
-                output_path=f"{base}/output",
-                data_location=f"{base}/",
-                tags=naming.tags(model),
-            )
+            _training_request(aws, model, job, base, channels, recipes[model].hyperparameters)
         )
         aws.out(
             f"{model}: started training job {job} on {s.training_instance_type} ({cost} while it runs)"
@@ -246,20 +260,10 @@ def tune(aws: Aws, plan: TuningPlan) -> TuningRecord:
     model = check_for_sagemaker(plan).model
     _check_can_train(aws)
     s = aws.settings
-    assert s.role_arn is not None
     price = pricing.instance_hourly_cost(s.training_instance_type)
     base, channels = _upload(aws, model)
     job = naming.tuning_job_name(model, aws.now())
-    training = TrainingRequest(
-        job_name=job,
-        role_arn=s.role_arn,
-        instance_type=s.training_instance_type,
-        hyperparameters=plan.static,
-        channels=channels,
-        output_path=f"{base}/output",
-        data_location=f"{base}/",
-        tags=naming.tags(model),
-    )
+    training = _training_request(aws, model, job, base, channels, plan.static)
     aws.backend.start_tuning(TuningRequest(training, plan))
     parallel = plan.max_parallel_jobs or 1
     aws.out(
