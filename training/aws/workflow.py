@@ -1,13 +1,14 @@
-"""The AWS commands, ``train``, ``tune``, ``deploy``, ``delete`` and ``status``, as plain functions.
+"""The AWS commands ``train``, ``tune``, ``deploy``, ``delete``, ``status`` and ``import``.
 
-(``api-keys`` is in ``access.py``; ``delete --all`` calls its teardown.)
+(``api-keys`` is in ``access.py``, and ``delete --all`` calls its teardown; ``transform`` is
+in ``transform.py``.)
 
 Each takes an ``Aws``: the settings plus every client and seam it talks to, so the CLI
 passes real ones and tests pass moto-backed or Stubber-backed clients, a fake clock and a
 list to print into. Long waits (a training job, an endpoint) start everything first and then
 wait for each, so three models take about as long as one.
 
-The commands share one module, about 550 lines, because they share ``Aws`` and the few
+The commands share one module, about 650 lines, because they share ``Aws`` and the few
 helpers that upload data and describe hosting and cost; each reads top to bottom on its own.
 """
 
@@ -639,6 +640,9 @@ def _table(
     widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
     for row in [header, *rows]:
         out("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip())
+
+
+# ---- import ----------------------------------------------------------------------------
 
 
 def import_artifact(
