@@ -294,7 +294,7 @@ def tune(aws: Aws, plan: TuningPlan) -> TuningRecord:
 
 
 def _spent(aws: Aws, job: str, price: float | None) -> str:
-    seconds = sum(run.seconds for run in aws.sagemaker.tuning_training_jobs(job, aws.now()))
+    seconds = aws.sagemaker.tuning_training_seconds(job, aws.now())
     if price is None:
         return f"{seconds / 3600:.2f} training instance-hours so far"
     return f"~${seconds / 3600 * price:.3f} of training so far"
