@@ -359,20 +359,3 @@ def test_the_tuning_job_name_fits_sagemakers_32_characters():
     from training.aws.naming import tuning_job_name
 
     assert len(tuning_job_name("rainfall", datetime(2025, 12, 31, 23, 59, 59, tzinfo=UTC))) <= 32
-
-
-def test_ranges_the_sdk_receives_are_the_ones_the_local_search_uses(harness):
-    plan = housing_plan()
-
-    config = start_only(harness, plan)["HyperParameterTuningJobConfig"]["ParameterRanges"]
-
-    sent = {
-        item["Name"]
-        for kind in (
-            "ContinuousParameterRanges",
-            "IntegerParameterRanges",
-            "CategoricalParameterRanges",
-        )
-        for item in config[kind]
-    }
-    assert sent == {tuned.name for tuned in plan.ranges}
