@@ -82,6 +82,10 @@ def _plan(item: dict[str, Any]) -> Plan:
     return Plan(item["id"], item.get("name", ""), _limits(item), stages)
 
 
+def _not_found(error: ClientError) -> bool:
+    return error.response.get("Error", {}).get("Code") == "NotFoundException"
+
+
 def _ours(item: dict[str, Any], stage: str | None) -> bool:
     tags = item.get("tags") or {}
     return tags.get(TAG_PROJECT) == APP and (stage is None or tags.get(TAG_STAGE) == stage)
@@ -101,7 +105,7 @@ class ApiKeys:
         try:
             self._client.get_stage(restApiId=api.rest_api_id, stageName=api.api_stage)
         except ClientError as error:
-            if error.response.get("Error", {}).get("Code") == "NotFoundException":
+            if _not_found(error):
                 return False
             raise
         return True
@@ -169,14 +173,14 @@ class ApiKeys:
         try:
             self._client.delete_api_key(apiKey=key.id)
         except ClientError as error:
-            if error.response.get("Error", {}).get("Code") != "NotFoundException":
+            if not _not_found(error):  # already gone is what was asked
                 raise
 
     def _remove_from_plan(self, plan: Plan, key_id: str) -> None:
         try:
             self._client.delete_usage_plan_key(usagePlanId=plan.id, keyId=key_id)
         except ClientError as error:
-            if error.response.get("Error", {}).get("Code") != "NotFoundException":
+            if not _not_found(error):  # already gone is what was asked
                 raise
 
     def delete_plan(self, plan: Plan) -> None:

@@ -56,6 +56,8 @@ def training_job_name(model: str, moment: datetime) -> str:
 def tuning_job_name(model: str, moment: datetime) -> str:
     """A tuning job's name: at most 32 characters, so the project's prefix does not fit."""
     return f"{model}-tune-{moment.strftime('%y%m%d-%H%M%S')}"
+
+
 def transform_job_name(model: str, moment: datetime) -> str:
     """A batch transform job, and the SageMaker model made for it."""
     return f"{APP}-{model}-transform-{_stamp(moment)}"

@@ -70,17 +70,6 @@ class TuningJob:
 
 
 @dataclass(frozen=True)
-class TuningTrainingJob:
-    """One training job a tuning job ran: when it ran, and the objective it reached."""
-
-    name: str
-    status: str
-    seconds: float
-    value: float | None
-    hyperparameters: dict[str, str]
-
-
-@dataclass(frozen=True)
 class TransformJob:
     """A batch transform job as ``DescribeTransformJob`` sees it."""
 
@@ -215,27 +204,18 @@ class SageMakerResources:
             failure_reason=found.get("FailureReason", ""),
         )
 
-    def tuning_training_jobs(self, name: str, now: datetime) -> list[TuningTrainingJob]:
-        """Every training job of a tuning job, with how long each has run (so far)."""
-        jobs = []
+    def tuning_training_seconds(self, name: str, now: datetime) -> float:
+        """How long the training jobs of a tuning job have run, together (so far)."""
+        seconds = 0.0
         pages = self._client.get_paginator(
             "list_training_jobs_for_hyper_parameter_tuning_job"
         ).paginate(HyperParameterTuningJobName=name)
         for page in pages:
             for summary in page.get("TrainingJobSummaries", []):
-                started = summary.get("TrainingStartTime")
-                ended = summary.get("TrainingEndTime") or now
-                objective = summary.get("FinalHyperParameterTuningJobObjectiveMetric") or {}
-                jobs.append(
-                    TuningTrainingJob(
-                        name=summary["TrainingJobName"],
-                        status=summary["TrainingJobStatus"],
-                        seconds=(ended - started).total_seconds() if started else 0.0,
-                        value=objective.get("Value"),
-                        hyperparameters=dict(summary.get("TunedHyperParameters", {})),
-                    )
-                )
-        return jobs
+                if started := summary.get("TrainingStartTime"):
+                    ended = summary.get("TrainingEndTime") or now
+                    seconds += (ended - started).total_seconds()
+        return seconds
 
     def running_training_jobs(self) -> list[tuple[str, str, int]]:
         """The project's training jobs still running: name, instance type, count."""

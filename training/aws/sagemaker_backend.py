@@ -215,7 +215,9 @@ class SageMakerBackend:
         )
         return Channel(channel_uri, num_records=len(labels), feature_dim=int(features.shape[1]))
 
-    def _estimator_and_channels(self, request: TrainingRequest) -> tuple[Any, list[Any], int | None]:
+    def _estimator_and_channels(
+        self, request: TrainingRequest
+    ) -> tuple[Any, list[Any], int | None]:
         constructor, mini_batch_size = _split_hyperparameters(request.hyperparameters)
         records = [
             _RecordIOChannel(

@@ -2,7 +2,7 @@
 
 Lookup order, for every setting: the command-line flag, then the environment variable(s) in
 the order listed, then the default. The region has one more fall-back: the region of the AWS
-profile in ``~/.aws/config`` (``cli`` passes it in as ``profile_region``). Nothing is read
+profile in ``~/.aws/config`` (``verbs.run`` takes it from the boto3 session). Nothing is read
 from the SageMaker SDK's own defaults file (``~/.config/sagemaker/config.yaml``), so a
 command does what its flags say on every machine.
 
@@ -16,12 +16,14 @@ command does what its flags say on every machine.
 | ``--training-instance-type`` | ``SAGEMAKER_TRAINING_INSTANCE_TYPE`` | ``ml.m5.large`` | train |
 | ``--instance-type`` | ``SAGEMAKER_INSTANCE_TYPE`` | ``ml.m5.large`` | deploy, transform |
 | ``--instance-count`` | ``SAGEMAKER_INSTANCE_COUNT`` | 1 | deploy, transform |
-| ``--stage`` | ``SAGEMAKER_STAGE`` | ``prod`` | deploy, delete |
+| ``--stage`` | ``SAGEMAKER_STAGE`` | ``prod`` | deploy, delete, api-keys |
 | ``--serverless``, ``--memory-mb``, ``--max-concurrency`` | | off, 2048, 5 | deploy |
 | ``--min-instances``, ``--max-instances``, ``--invocations-per-instance`` | | off, off, 100 | deploy |
 | ``--timeout-minutes`` | | 60 (train, transform), 240 (tune), 30 (deploy) | train, tune, deploy, transform |
-| | ``SAGEMAKER_STATE_DIR`` | ``.aws-state/`` in the project | train, tune, deploy, delete |
+| | ``SAGEMAKER_STATE_DIR`` | ``.aws-state/`` in the project | train, tune, deploy, delete, transform |
 | | ``TUNED_DIR`` | ``training/tuned/`` | train (reads), tune (writes) |
+| | ``MODELS_DIR`` | ``models/`` in the project | import (writes) |
+| | ``RAINFALL_ENDPOINT_NAME`` and siblings | the model's name | import (the features expected) |
 
 ``AwsSettings.resolve`` only reads and validates values; ``require`` then names every
 missing one at once, before any AWS call.

@@ -49,7 +49,7 @@ class TuningRecord:
 
 
 class TrainingStore:
-    """The training records of a directory; no I/O until a method is called."""
+    """The training and tuning records of a directory; no I/O until a method is called."""
 
     def __init__(self, directory: Path) -> None:
         self.directory = directory
@@ -57,46 +57,48 @@ class TrainingStore:
     def path(self, model: str) -> Path:
         return self.directory / f"{model}.json"
 
-    def load(self, model: str) -> TrainingRecord | None:
-        path = self.path(model)
-        if not path.exists():
-            return None
-        data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
-        return TrainingRecord(**data)
-
-    def save(self, record: TrainingRecord) -> Path:
-        self.directory.mkdir(parents=True, exist_ok=True)
-        path = self.path(record.model)
-        path.write_text(json.dumps(asdict(record), indent=2) + "\n", encoding="utf-8")
-        return path
-
-    def forget(self, model: str) -> bool:
-        """Remove a model's record; ``False`` if there was none."""
-        path = self.path(model)
-        if not path.exists():
-            return False
-        path.unlink()
-        return True
-
     def tuning_path(self, model: str) -> Path:
         return self.directory / f"{model}-tuning.json"
 
+    def load(self, model: str) -> TrainingRecord | None:
+        data = _read(self.path(model))
+        return None if data is None else TrainingRecord(**data)
+
     def load_tuning(self, model: str) -> TuningRecord | None:
-        path = self.tuning_path(model)
-        if not path.exists():
+        data = _read(self.tuning_path(model))
+        if data is None:
             return None
-        data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
         return TuningRecord(**{**data, "best": TrainingRecord(**data["best"])})
 
+    def save(self, record: TrainingRecord) -> Path:
+        return self._write(self.path(record.model), record)
+
     def save_tuning(self, record: TuningRecord) -> Path:
+        return self._write(self.tuning_path(record.model), record)
+
+    def forget(self, model: str) -> bool:
+        """Remove a model's training record; ``False`` if there was none."""
+        return _remove(self.path(model))
+
+    def forget_tuning(self, model: str) -> bool:
+        """Remove a model's tuning record; ``False`` if there was none."""
+        return _remove(self.tuning_path(model))
+
+    def _write(self, path: Path, record: TrainingRecord | TuningRecord) -> Path:
         self.directory.mkdir(parents=True, exist_ok=True)
-        path = self.tuning_path(record.model)
         path.write_text(json.dumps(asdict(record), indent=2) + "\n", encoding="utf-8")
         return path
 
-    def forget_tuning(self, model: str) -> bool:
-        path = self.tuning_path(model)
-        if not path.exists():
-            return False
-        path.unlink()
-        return True
+
+def _read(path: Path) -> dict[str, Any] | None:
+    if not path.exists():
+        return None
+    data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    return data
+
+
+def _remove(path: Path) -> bool:
+    if not path.exists():
+        return False
+    path.unlink()
+    return True

@@ -29,11 +29,11 @@ from pathlib import Path
 from typing import Any, BinaryIO, TextIO
 
 from training.aws import naming, pricing
-from training.aws.errors import InvalidSetting, NotTrained, TransformFailed
+from training.aws.errors import InvalidSetting, TransformFailed
 from training.aws.sagemaker_backend import TransformJobRequest
 from training.aws.settings import DEFAULT_TRANSFORM_TIMEOUT_MINUTES, RealTime
-from training.aws.waiting import Observation, wait_until
-from training.aws.workflow import Aws, describe_cost
+from training.aws.waiting import Observation
+from training.aws.workflow import JOB_ENDED, Aws, describe_cost, stop_hint, training_record
 from training.batch.batching import batches
 from training.batch.checking import Checker
 from training.batch.reading import InputFile
@@ -57,12 +57,7 @@ def transform(
     s.require("region", "bucket", "role_arn")
     assert s.bucket is not None and s.role_arn is not None
     model = request.model
-    record = aws.store.load(model)
-    if record is None:
-        raise NotTrained(
-            f"no training job recorded for {model} in {aws.store.path(model)}: run "
-            f"`python -m training train {model} --target aws` first"
-        )
+    record = training_record(aws, model)
     if record.region != aws.region:
         raise InvalidSetting(
             f"{model} was trained in {record.region}, but the region is {aws.region}: "
@@ -188,17 +183,12 @@ def _wait(aws: Aws, model: str, job: str, hourly: float | None) -> Observation:
         spent = hourly * (aws.clock() - began) / 3600
         return Observation(status, f"~${spent:.3f} so far")
 
-    return wait_until(
+    return aws.wait(
         f"{model}: transform job {job}",
         poll,
-        ("Completed", "Failed", "Stopped"),
-        timeout=aws.settings.timeout_seconds(DEFAULT_TRANSFORM_TIMEOUT_MINUTES),
-        interval=aws.settings.poll_seconds,
-        report=aws.out,
-        sleep=aws.sleep,
-        clock=aws.clock,
-        hint=f"stop it with `aws sagemaker stop-transform-job --transform-job-name {job}`, "
-        "or give it more --timeout-minutes next time",
+        JOB_ENDED,
+        DEFAULT_TRANSFORM_TIMEOUT_MINUTES,
+        stop_hint("transform-job", job),
     )
 
 

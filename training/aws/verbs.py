@@ -14,35 +14,43 @@ import logging
 import sys
 from collections.abc import Callable, Mapping
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
 from training import tuning
-from training.aws import errors
+from training.aws import access, errors
 from training.aws.errors import MissingCredentials
 from training.aws.settings import AwsSettings
 from training.usage_plans import KeyCommand
 
+if TYPE_CHECKING:
+    from training.aws.workflow import Aws
+
 VERBS = ("train", "tune", "deploy", "delete", "status", "api-keys", "import", "transform")
+
+Work = Callable[["Aws"], None]
+"""What a verb does once connected; made from the flags before any AWS call."""
+
+# What each verb can't run without, checked before any AWS call; the others need a region.
+_REQUIRED: dict[str, tuple[str, ...]] = {
+    "train": ("region", "bucket", "role_arn"),
+    "tune": ("region", "bucket", "role_arn"),
+    "transform": ("region", "bucket", "role_arn"),
+    "deploy": ("region", "role_arn"),
+}
 
 
 def required_settings(command: str, args: argparse.Namespace) -> tuple[str, ...]:
-    """What each command can't run without; checked before any AWS call."""
-    if command in ("train", "tune"):
-        return ("region", "bucket", "role_arn")
-    if command == "deploy":
-        return ("region", "role_arn")
-    if command == "transform":
-        return ("region", "bucket", "role_arn")
-    if command == "delete" and getattr(args, "purge_data", False):
+    """What ``command`` can't run without; checked before any AWS call."""
+    if command == "delete" and args.purge_data:
         return ("region", "bucket")
-    return ("region",)
+    return _REQUIRED.get(command, ("region",))
 
 
-def connect(settings: AwsSettings, session: Any, out: Callable[[str], None]) -> Any:
+def connect(settings: AwsSettings, session: Any, out: Callable[[str], None]) -> Aws:
     """The ``workflow.Aws`` of one boto3 session: its clients, the SDK, the state folder."""
     from training.aws.api_keys import ApiKeys
     from training.aws.resources import SageMakerResources
@@ -66,40 +74,103 @@ def connect(settings: AwsSettings, session: Any, out: Callable[[str], None]) -> 
     )
 
 
-def dispatch(command: str, args: argparse.Namespace, aws: Any) -> None:
-    from training.aws import access, workflow
+# ---- each verb's work, from its flags ---------------------------------------------------
+# The flags are read (and bad ones refused) here, once, before settings or credentials.
+# ``workflow`` and ``transform`` are imported inside the work: they load the SageMaker SDK,
+# which takes seconds, and a command that stops on a missing setting shouldn't wait for it.
 
-    if command == "api-keys":
-        access.run(aws, KeyCommand.from_args(args))
-    elif command == "train":
-        workflow.train(
-            aws,
-            args.models,
-            only_missing=getattr(args, "if_missing", False),
-            choice=getattr(args, "recipe", "tuned"),
-        )
-    elif command == "tune":
-        workflow.tune(aws, tuning.plan_from_arguments(args))
-    elif command == "deploy":
+
+def _train(args: argparse.Namespace) -> Work:
+    def work(aws: Aws) -> None:
+        from training.aws import workflow
+
+        workflow.train(aws, args.models, only_missing=args.if_missing, choice=args.recipe)
+
+    return work
+
+
+def _tune(args: argparse.Namespace) -> Work:
+    plan = tuning.check_for_sagemaker(tuning.plan_from_arguments(args))
+
+    def work(aws: Aws) -> None:
+        from training.aws import workflow
+
+        workflow.tune(aws, plan)
+
+    return work
+
+
+def _deploy(args: argparse.Namespace) -> Work:
+    def work(aws: Aws) -> None:
+        from training.aws import workflow
+
         workflow.deploy(
             aws,
             args.models,
             write_chalice_config=args.write_chalice_config,
-            from_tuning=getattr(args, "from_tuning", False),
+            from_tuning=args.from_tuning,
         )
-    elif command == "delete":
+
+    return work
+
+
+def _delete(args: argparse.Namespace) -> Work:
+    def work(aws: Aws) -> None:
+        from training.aws import workflow
+
         workflow.delete(aws, args.models, everything=args.all, purge_data=args.purge_data)
-    elif command == "import":
+
+    return work
+
+
+def _status(args: argparse.Namespace) -> Work:
+    def work(aws: Aws) -> None:
+        from training.aws import workflow
+
+        workflow.status(aws, args.models)
+
+    return work
+
+
+def _api_keys(args: argparse.Namespace) -> Work:
+    command = KeyCommand.from_args(args)
+    return lambda aws: access.run(aws, command)
+
+
+def _import(args: argparse.Namespace) -> Work:
+    def work(aws: Aws) -> None:
+        from training.aws import workflow
+
         workflow.import_artifact(
             aws, args.endpoint_name, source=args.source, training_job=args.from_training_job
         )
-    elif command == "transform":
-        from training.aws import transform
-        from training.batch.request import TransformRequest
 
-        transform.transform(aws, TransformRequest.from_args(args))
-    else:
-        workflow.status(aws, args.models)
+    return work
+
+
+def _transform(args: argparse.Namespace) -> Work:
+    from training.batch.request import TransformRequest
+
+    request = TransformRequest.from_args(args)  # the file and the options, checked
+
+    def work(aws: Aws) -> None:
+        from training.aws import transform
+
+        transform.transform(aws, request)
+
+    return work
+
+
+_WORK: dict[str, Callable[[argparse.Namespace], Work]] = {
+    "train": _train,
+    "tune": _tune,
+    "deploy": _deploy,
+    "delete": _delete,
+    "status": _status,
+    "api-keys": _api_keys,
+    "import": _import,
+    "transform": _transform,
+}
 
 
 def run(
@@ -111,6 +182,7 @@ def run(
     connect: Callable[[AwsSettings, Any, Callable[[str], None]], Any] = connect,
 ) -> None:
     """Run one verb against AWS; raises ``AwsError`` for what the user fixes."""
+    work = _WORK[command](args)  # bad flags end here, before settings, credentials or AWS
     # The SDK calls logging.basicConfig(level=INFO) when some of its modules load; a root
     # handler set first keeps its INFO chatter (and botocore's) off the terminal.
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
@@ -123,7 +195,7 @@ def run(
         settings.require(*required_settings(command, args))
         if session.get_credentials() is None:
             raise MissingCredentials()
-        dispatch(command, args, connect(settings, session, out))
+        work(connect(settings, session, out))
     except (BotoCoreError, ClientError) as error:
         raise errors.explain(error) from None
 
@@ -135,8 +207,6 @@ def train(args: argparse.Namespace, environ: Mapping[str, str]) -> None:
 
 def tune(args: argparse.Namespace, environ: Mapping[str, str]) -> None:
     """A SageMaker tuning job over the same ranges and objective as the local search."""
-    # Bad ranges or objectives fail here, before settings, credentials or any AWS call.
-    tuning.check_for_sagemaker(tuning.plan_from_arguments(args))
     run("tune", args, environ)
 
 
@@ -157,8 +227,8 @@ def status(args: argparse.Namespace, environ: Mapping[str, str]) -> None:
 
 def api_keys(args: argparse.Namespace, environ: Mapping[str, str]) -> None:
     """API Gateway keys and usage plans of a deployed stage: create, list, revoke."""
-    KeyCommand.from_args(args)  # bad flags end here, before any AWS call
     run("api-keys", args, environ)
+
 
 def import_(args: argparse.Namespace, environ: Mapping[str, str]) -> None:
     """A training job's artifact, or one in S3, put where the local endpoint serves it."""
@@ -167,7 +237,4 @@ def import_(args: argparse.Namespace, environ: Mapping[str, str]) -> None:
 
 def transform(args: argparse.Namespace, environ: Mapping[str, str]) -> None:
     """A Batch Transform job over a file; its lines of progress go to stderr, beside the data."""
-    from training.batch.request import TransformRequest
-
-    TransformRequest.from_args(args)  # the file and the options, checked before any AWS call
     run("transform", args, environ, out=lambda line: print(line, file=sys.stderr, flush=True))

@@ -1,6 +1,6 @@
-"""Polling a training job or an endpoint until it settles, with a time limit and progress.
+"""Polling a job or an endpoint until it settles, with a time limit and progress.
 
-One loop for both, because they differ only in how a status is read and which statuses end
+One loop for all of them, because they differ only in how a status is read and which statuses end
 the wait. ``sleep`` and ``clock`` are parameters so tests run the loop in no time.
 """
 

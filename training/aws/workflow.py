@@ -1,24 +1,26 @@
-"""The AWS commands, ``train``, ``tune``, ``deploy``, ``delete`` and ``status``, as plain functions.
+"""The AWS commands ``train``, ``tune``, ``deploy``, ``delete``, ``status`` and ``import``.
 
-(``api-keys`` is in ``access.py``; ``delete --all`` calls its teardown.)
+(``api-keys`` is in ``access.py``, and ``delete --all`` calls its teardown; ``transform`` is
+in ``transform.py``.)
 
 Each takes an ``Aws``: the settings plus every client and seam it talks to, so the CLI
 passes real ones and tests pass moto-backed or Stubber-backed clients, a fake clock and a
 list to print into. Long waits (a training job, an endpoint) start everything first and then
 wait for each, so three models take about as long as one.
 
-The commands share one module, about 550 lines, because they share ``Aws`` and the few
+The commands share one module, about 650 lines, because they share ``Aws`` and the few
 helpers that upload data and describe hosting and cost; each reads top to bottom on its own.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
+from typing import Any
 
 from chalicelib.catalog import CATALOG
 from training import datasets
@@ -56,6 +58,7 @@ from training.recipes import recipe, tuned_path, write_tuned
 from training.tuning import TuningPlan, check_for_sagemaker, learners_rule, tuned_recipe
 
 CHANNELS = ("train", "validation", "test")
+JOB_ENDED = ("Completed", "Failed", "Stopped")
 _BUSY = ("Creating", "Updating", "SystemUpdating", "RollingBack", "Deleting")
 
 
@@ -84,6 +87,35 @@ class Aws:
     def region(self) -> str:
         assert self.settings.region is not None, "settings.require('region') comes first"
         return self.settings.region
+
+    def wait(
+        self,
+        what: str,
+        poll: Callable[[], Observation],
+        settled: Collection[str],
+        default_minutes: float,
+        hint: str,
+    ) -> Observation:
+        """``wait_until`` with the command's time limit, poll interval, output and clock."""
+        return wait_until(
+            what,
+            poll,
+            settled,
+            timeout=self.settings.timeout_seconds(default_minutes),
+            interval=self.settings.poll_seconds,
+            report=self.out,
+            sleep=self.sleep,
+            clock=self.clock,
+            hint=hint,
+        )
+
+
+def stop_hint(kind: str, name: str) -> str:
+    """What to do about a job still running at the time limit (``kind``: ``training-job``...)."""
+    return (
+        f"stop it with `aws sagemaker stop-{kind} --{kind}-name {name}`, "
+        "or give it more --timeout-minutes next time"
+    )
 
 
 def describe_hosting(hosting: Hosting | None) -> str:
@@ -125,6 +157,29 @@ def _upload(aws: Aws, model: str) -> tuple[str, dict[str, Channel]]:
     return base, channels
 
 
+def _training_request(
+    aws: Aws,
+    model: str,
+    job: str,
+    base: str,
+    channels: dict[str, Channel],
+    hyperparameters: Mapping[str, Any],
+) -> TrainingRequest:
+    """A training job (or a tuning job's) on the uploaded channels, its output beside them."""
+    s = aws.settings
+    assert s.role_arn is not None
+    return TrainingRequest(
+        job_name=job,
+        role_arn=s.role_arn,
+        instance_type=s.training_instance_type,
+        hyperparameters=hyperparameters,
+        channels=channels,
+        output_path=f"{base}/output",
+        data_location=f"{base}/",
+        tags=naming.tags(model),
+    )
+
+
 def train(
     aws: Aws, models: list[str], only_missing: bool = False, choice: str = "tuned"
 ) -> list[TrainingRecord]:
@@ -135,7 +190,6 @@ def train(
     """
     _check_can_train(aws)
     s = aws.settings
-    assert s.role_arn is not None
     cost = describe_cost(pricing.instance_hourly_cost(s.training_instance_type), None)
     recipes = {model: recipe(model, choice, s.tuned_dir) for model in models}
 
@@ -148,16 +202,7 @@ def train(
         base, channels = _upload(aws, model)
         job = naming.training_job_name(model, aws.now())
         aws.backend.start_training(
-            TrainingRequest(
-                job_name=job,
-                role_arn=s.role_arn,
-                instance_type=s.training_instance_type,
-                hyperparameters=recipes[model].hyperparameters,
-                channels=channels,
-                output_path=f"{base}/output",
-                data_location=f"{base}/",
-                tags=naming.tags(model),
-            )
+            _training_request(aws, model, job, base, channels, recipes[model].hyperparameters)
         )
         aws.out(
             f"{model}: started training job {job} on {s.training_instance_type} ({cost} while it runs)"
@@ -166,17 +211,12 @@ def train(
 
     records, failures = [], []
     for model, job, channels_used in started:
-        seen = wait_until(
+        seen = aws.wait(
             f"{model}: training job {job}",
             partial(_training_observation, aws.sagemaker, job),
-            ("Completed", "Failed", "Stopped"),
-            timeout=s.timeout_seconds(DEFAULT_TRAIN_TIMEOUT_MINUTES),
-            interval=s.poll_seconds,
-            report=aws.out,
-            sleep=aws.sleep,
-            clock=aws.clock,
-            hint=f"stop it with `aws sagemaker stop-training-job --training-job-name {job}`, "
-            "or give it more --timeout-minutes next time",
+            JOB_ENDED,
+            DEFAULT_TRAIN_TIMEOUT_MINUTES,
+            stop_hint("training-job", job),
         )
         described = aws.sagemaker.training_job(job)
         if seen.status != "Completed":
@@ -221,20 +261,10 @@ def tune(aws: Aws, plan: TuningPlan) -> TuningRecord:
     model = check_for_sagemaker(plan).model
     _check_can_train(aws)
     s = aws.settings
-    assert s.role_arn is not None
     price = pricing.instance_hourly_cost(s.training_instance_type)
     base, channels = _upload(aws, model)
     job = naming.tuning_job_name(model, aws.now())
-    training = TrainingRequest(
-        job_name=job,
-        role_arn=s.role_arn,
-        instance_type=s.training_instance_type,
-        hyperparameters=plan.static,
-        channels=channels,
-        output_path=f"{base}/output",
-        data_location=f"{base}/",
-        tags=naming.tags(model),
-    )
+    training = _training_request(aws, model, job, base, channels, plan.static)
     aws.backend.start_tuning(TuningRequest(training, plan))
     parallel = plan.max_parallel_jobs or 1
     aws.out(
@@ -247,17 +277,12 @@ def tune(aws: Aws, plan: TuningPlan) -> TuningRecord:
         described = aws.sagemaker.tuning_job(job)
         return Observation(described.status, f"{described.progress()}, {_spent(aws, job, price)}")
 
-    seen = wait_until(
+    seen = aws.wait(
         f"{model}: tuning job {job}",
         poll,
-        ("Completed", "Failed", "Stopped"),
-        timeout=s.timeout_seconds(DEFAULT_TUNE_TIMEOUT_MINUTES),
-        interval=s.poll_seconds,
-        report=aws.out,
-        sleep=aws.sleep,
-        clock=aws.clock,
-        hint="stop it with `aws sagemaker stop-hyper-parameter-tuning-job "
-        f"--hyper-parameter-tuning-job-name {job}`, or give it more --timeout-minutes next time",
+        JOB_ENDED,
+        DEFAULT_TUNE_TIMEOUT_MINUTES,
+        stop_hint("hyper-parameter-tuning-job", job),
     )
     described = aws.sagemaker.tuning_job(job)
     if seen.status != "Completed" or not described.best_job:
@@ -269,7 +294,7 @@ def tune(aws: Aws, plan: TuningPlan) -> TuningRecord:
 
 
 def _spent(aws: Aws, job: str, price: float | None) -> str:
-    seconds = sum(run.seconds for run in aws.sagemaker.tuning_training_jobs(job, aws.now()))
+    seconds = aws.sagemaker.tuning_training_seconds(job, aws.now())
     if price is None:
         return f"{seconds / 3600:.2f} training instance-hours so far"
     return f"~${seconds / 3600 * price:.3f} of training so far"
@@ -345,7 +370,7 @@ def deploy(
     hosting = s.hosting
     plans = []
     for model in models:
-        record = _deployable(aws, model, from_tuning)
+        record = training_record(aws, model, from_tuning)
         if record.region != aws.region:
             raise InvalidSetting(
                 f"{model} was trained in {record.region}, but the region is {aws.region}: "
@@ -390,7 +415,8 @@ def deploy(
     _wire_chalice(aws, write_chalice_config)
 
 
-def _deployable(aws: Aws, model: str, from_tuning: bool) -> TrainingRecord:
+def training_record(aws: Aws, model: str, from_tuning: bool = False) -> TrainingRecord:
+    """The model's last training job (or its last tuning job's best); ``NotTrained`` if none."""
     if from_tuning:
         tuning = aws.store.load_tuning(model)
         if tuning is None:
@@ -438,16 +464,12 @@ def _wait_for_endpoint(aws: Aws, model: str, endpoint: str, version: str) -> Non
         found = aws.sagemaker.endpoint(endpoint)
         return Observation("Missing") if found is None else Observation(found.status)
 
-    seen = wait_until(
+    seen = aws.wait(
         f"{model}: endpoint {endpoint}",
         poll,
         ("InService", "Failed", "OutOfService", "Missing"),
-        timeout=s.timeout_seconds(DEFAULT_DEPLOY_TIMEOUT_MINUTES),
-        interval=s.poll_seconds,
-        report=aws.out,
-        sleep=aws.sleep,
-        clock=aws.clock,
-        hint=f"see `python -m training status --target aws`, or remove it with "
+        DEFAULT_DEPLOY_TIMEOUT_MINUTES,
+        f"see `python -m training status --target aws`, or remove it with "
         f"`python -m training delete {model} --target aws --stage {s.stage}`",
     )
     found = aws.sagemaker.endpoint(endpoint)
@@ -618,6 +640,9 @@ def _table(
     widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
     for row in [header, *rows]:
         out("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip())
+
+
+# ---- import ----------------------------------------------------------------------------
 
 
 def import_artifact(

@@ -175,22 +175,27 @@ def described_config(config: str, variant: dict) -> dict:
     }
 
 
-def expect_new_version(stubber, instance_type: str = "ml.m5.large") -> None:
-    """The model and endpoint configuration the SDK creates, exactly as SageMaker gets them."""
+def expect_model(stubber, name: str, tags: list[dict[str, str]]) -> None:
+    """The SageMaker model the SDK creates for the housing artifact, as SageMaker gets it."""
     stubber.add_response(
         "create_model",
-        {"ModelArn": f"arn:aws:sagemaker:{REGION}:123456789012:model/{NEW}"},
+        {"ModelArn": f"arn:aws:sagemaker:{REGION}:123456789012:model/{name}"},
         {
-            "ModelName": NEW,
+            "ModelName": name,
             "ExecutionRoleArn": ROLE_ARN,
             "PrimaryContainer": {
                 "Image": IMAGE,
                 "Environment": {},
                 "ModelDataUrl": artifact("housing"),
             },
-            "Tags": TAGS,
+            "Tags": tags,
         },
     )
+
+
+def expect_new_version(stubber, instance_type: str = "ml.m5.large") -> None:
+    """The model and endpoint configuration the SDK creates, exactly as SageMaker gets them."""
+    expect_model(stubber, NEW, TAGS)
     stubber.add_response(
         "create_endpoint_config",
         {"EndpointConfigArn": f"arn:aws:sagemaker:{REGION}:123456789012:endpoint-config/{NEW}"},

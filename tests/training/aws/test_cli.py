@@ -171,10 +171,30 @@ def test_an_endpoint_that_fails_to_reach_in_service_ends_with_exit_status_2(
     assert only_line(capsys).startswith(f"error: endpoint {ENDPOINT} is Failed: ping failed")
 
 
-def test_every_aws_command_takes_region_and_profile_flags():
-    for command in ("train", "deploy", "delete", "status"):
-        args = build_parser().parse_args([command, "--region", "eu-west-1", "--profile", "p"])
-        assert (args.region, args.profile) == ("eu-west-1", "p")
+# Each AWS verb with the positional arguments it needs.
+AWS_COMMAND_LINES = {
+    "train": ["train"],
+    "tune": ["tune", "housing"],
+    "deploy": ["deploy"],
+    "delete": ["delete"],
+    "status": ["status"],
+    "api-keys": ["api-keys", "list"],
+    "import": ["import", "housing"],
+    "transform": ["transform", "housing", "in.csv"],
+}
+
+
+def test_every_aws_verb_is_covered_here():
+    assert sorted(AWS_COMMAND_LINES) == sorted(aws_verbs.VERBS)
+
+
+@pytest.mark.parametrize("verb", sorted(AWS_COMMAND_LINES))
+def test_every_aws_verb_takes_region_and_profile_flags(verb):
+    argv = [*AWS_COMMAND_LINES[verb], "--region", "eu-west-1", "--profile", "p"]
+
+    args = build_parser().parse_args(argv)
+
+    assert (args.region, args.profile) == ("eu-west-1", "p")
 
 
 def test_a_serverless_memory_size_aws_does_not_offer_is_a_usage_error(capsys):

@@ -213,6 +213,10 @@ def test_a_training_job_still_running_at_the_time_limit_ends_with_a_wait_error(h
         workflow.train(harness.aws, ["housing"])
 
     assert "still InProgress after 1m00s (the limit): it keeps going on AWS" in str(raised.value)
+    assert str(raised.value).endswith(
+        "stop it with `aws sagemaker stop-training-job --training-job-name "
+        "sagemaker-predictions-housing-20250301-120001`, or give it more --timeout-minutes next time"
+    )
     assert harness.time.slept == [30.0, 30.0]
 
 

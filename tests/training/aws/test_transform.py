@@ -16,12 +16,9 @@ import pytest
 
 from tests.training.aws.support import (
     BUCKET,
-    IMAGE,
     REGION,
-    ROLE_ARN,
-    artifact,
     build_aws,
-    default_settings,
+    expect_model,
     given_trained,
 )
 from tests.training.batch.files import (
@@ -33,7 +30,7 @@ from tests.training.batch.files import (
     write,
 )
 from training.aws import workflow
-from training.aws.errors import NotTrained, TransformFailed
+from training.aws.errors import InvalidSetting, NotTrained, TransformFailed
 from training.aws.transform import transform
 from training.batch.request import TransformRequest
 from training.cli import build_parser
@@ -270,20 +267,7 @@ def described_job(status: str, reason: str = "") -> dict:
 
 
 def expect_job(stubber, statuses: list[str], reason: str = "") -> None:
-    stubber.add_response(
-        "create_model",
-        {"ModelArn": f"arn:aws:sagemaker:{REGION}:123456789012:model/{JOB}"},
-        {
-            "ModelName": JOB,
-            "ExecutionRoleArn": ROLE_ARN,
-            "PrimaryContainer": {
-                "Image": IMAGE,
-                "Environment": {},
-                "ModelDataUrl": artifact("housing"),
-            },
-            "Tags": TAGS,
-        },
-    )
+    expect_model(stubber, JOB, TAGS)
     stubber.add_response(
         "create_transform_job",
         {"TransformJobArn": f"arn:aws:sagemaker:{REGION}:123456789012:transform-job/{JOB}"},
@@ -322,15 +306,16 @@ def expect_job(stubber, statuses: list[str], reason: str = "") -> None:
     )
 
 
-def test_the_wait_reports_the_running_cost_until_the_job_is_done(
-    session, stubbed, tmp_path, harness
-):
+@pytest.fixture
+def stubbed_aws(session, stubbed, harness):
+    """The harness's settings and records, its SageMaker calls answered by the Stubber."""
     client, stubber = stubbed
-    aws = build_aws(
-        session, default_settings(tmp_path / "state"), harness.time, harness.printed, client
-    )
     given_trained(harness, "housing")
-    aws.store = harness.aws.store
+    return build_aws(session, harness.aws.settings, harness.time, harness.printed, client), stubber
+
+
+def test_the_wait_reports_the_running_cost_until_the_job_is_done(stubbed_aws, tmp_path, harness):
+    aws, stubber = stubbed_aws
     source = write(tmp_path / "in.csv", csv_text(housing_rows(2)))
     expect_job(stubber, ["InProgress", "InProgress", "Completed"])
 
@@ -351,13 +336,8 @@ def test_the_wait_reports_the_running_cost_until_the_job_is_done(
     assert len(output_rows(tmp_path / "in.predictions.csv")) == 2
 
 
-def test_a_failed_job_says_why_and_where_its_logs_are(session, stubbed, tmp_path, harness):
-    client, stubber = stubbed
-    aws = build_aws(
-        session, default_settings(tmp_path / "state"), harness.time, harness.printed, client
-    )
-    given_trained(harness, "housing")
-    aws.store = harness.aws.store
+def test_a_failed_job_says_why_and_where_its_logs_are(stubbed_aws, tmp_path):
+    aws, stubber = stubbed_aws
     source = write(tmp_path / "in.csv", csv_text(housing_rows(2)))
     expect_job(stubber, ["Failed"], reason="ClientError: 400 unable to evaluate payload provided")
 
@@ -418,7 +398,8 @@ def test_concurrency_times_payload_over_sagemakers_limit_is_refused_before_any_c
     source = write(tmp_path / "in.csv", csv_text(housing_rows(1)))
 
     with pytest.raises(
-        Exception, match="--concurrency x --max-payload-mb is 120 MB; SageMaker allows at most 100"
+        InvalidSetting,
+        match="--concurrency x --max-payload-mb is 120 MB; SageMaker allows at most 100",
     ):
         transform(
             harness.aws,

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from tests.training.aws.support import BUCKET, REGION, ROLE_ARN, Harness
+from tests.training.aws.support import BUCKET, IMAGE, REGION, ROLE_ARN, Harness
 from training import tuning
 from training.aws import workflow
 from training.aws.errors import TrainingFailed
@@ -23,7 +23,6 @@ from training.recipes import read_tuned
 
 JOB = "housing-tune-250301-120001"  # the fake clock's first tick
 BEST = f"{JOB}-007-1a2b3c4d"
-IMAGE = "382416733822.dkr.ecr.us-east-1.amazonaws.com/linear-learner:1"
 ARTIFACT = f"s3://{BUCKET}/sagemaker-predictions/housing/output/{BEST}/output/model.tar.gz"
 
 
@@ -206,11 +205,17 @@ def best_job() -> dict:
 def play_a_tuning_job(stubber, final: str = "Completed") -> None:
     """One poll while running, one when settled, the final describe and the best job."""
     job = {"HyperParameterTuningJobName": JOB}
-    stubber.add_response("describe_hyper_parameter_tuning_job", described_tuning("InProgress", 2, 2, 17.9), job)
-    stubber.add_response("list_training_jobs_for_hyper_parameter_tuning_job", training_jobs([6, 6, 3, 3]), job)
+    stubber.add_response(
+        "describe_hyper_parameter_tuning_job", described_tuning("InProgress", 2, 2, 17.9), job
+    )
+    stubber.add_response(
+        "list_training_jobs_for_hyper_parameter_tuning_job", training_jobs([6, 6, 3, 3]), job
+    )
     settled = described_tuning(final, 19, 0, 16.4 if final == "Completed" else None)
     stubber.add_response("describe_hyper_parameter_tuning_job", settled, job)
-    stubber.add_response("list_training_jobs_for_hyper_parameter_tuning_job", training_jobs([6] * 20), job)
+    stubber.add_response(
+        "list_training_jobs_for_hyper_parameter_tuning_job", training_jobs([6] * 20), job
+    )
     stubber.add_response("describe_hyper_parameter_tuning_job", settled, job)
     if final == "Completed":
         stubber.add_response("describe_training_job", best_job(), {"TrainingJobName": BEST})
@@ -345,23 +350,12 @@ def test_a_bad_range_on_aws_is_refused_before_settings_or_credentials(capsys, tm
     status = main(["tune", "credit", "--target", "aws", "--range", "wd=0:1:log"], {})
 
     assert status == 2
-    assert capsys.readouterr().err.startswith("error: --range wd=0:1:log: a log range can't include 0")
+    assert capsys.readouterr().err.startswith(
+        "error: --range wd=0:1:log: a log range can't include 0"
+    )
 
 
 def test_the_tuning_job_name_fits_sagemakers_32_characters():
     from training.aws.naming import tuning_job_name
 
     assert len(tuning_job_name("rainfall", datetime(2025, 12, 31, 23, 59, 59, tzinfo=UTC))) <= 32
-
-
-def test_ranges_the_sdk_receives_are_the_ones_the_local_search_uses(harness):
-    plan = housing_plan()
-
-    config = start_only(harness, plan)["HyperParameterTuningJobConfig"]["ParameterRanges"]
-
-    sent = {
-        item["Name"]
-        for kind in ("ContinuousParameterRanges", "IntegerParameterRanges", "CategoricalParameterRanges")
-        for item in config[kind]
-    }
-    assert sent == {tuned.name for tuned in plan.ranges}
