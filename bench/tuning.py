@@ -1,6 +1,6 @@
 """The tuning bars: tuned recipes against scikit-learn, the time of 50 trials, convergence.
 
-    python -m bench.tuning              # all three models
+    python -m bench.tuning              # every model with a tuned recipe
     python -m bench.tuning housing --trials 20
 
 For each model with a tuned recipe in ``training/tuned/``:
@@ -33,12 +33,13 @@ from typing import Any
 import numpy as np
 from sklearn.model_selection import KFold
 
+from chalicelib.catalog import CATALOG
 from training import datasets
 from training.cli import build_parser
 from training.evaluation.compare import baseline, baseline_predictions, learner_predictions
 from training.evaluation.metrics import prediction_metrics
 from training.linear_learner import ConvergenceWarning, LinearLearner
-from training.recipes import TUNED_DIR, read_tuned
+from training.recipes import read_tuned, tuned_path
 from training.tuning import plan_from_arguments
 
 RMSE_RATIO_LIMIT = 1.01
@@ -130,12 +131,13 @@ def _verdict(key: str, value: float) -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.tuning", description=__doc__)
-    parser.add_argument("models", nargs="*", default=["rainfall", "housing", "credit"])
+    shipped = [name for name in CATALOG if tuned_path(name).exists()]
+    parser.add_argument("models", nargs="*", default=shipped, help="default: every tuned model")
     parser.add_argument("--trials", type=int, default=50)
     parser.add_argument("--no-timing", action="store_true", help="skip repeating the searches")
     args = parser.parse_args(argv)
     for model in args.models:
-        content = read_tuned(TUNED_DIR / f"{model}.json", model)
+        content = read_tuned(tuned_path(model), model)
         hyperparameters = content["hyperparameters"]
         print(f"{model}: tuned for {content['objective']['name']} ({content['trials']['run']} trials)")
         for where, numbers in quality(model, hyperparameters).items():
