@@ -15,6 +15,7 @@ from typing import Any
 import boto3
 import numpy as np
 
+from bench import Bars
 from bench.stack import Stack
 from chalicelib import explain
 from chalicelib.catalog import CATALOG
@@ -23,6 +24,15 @@ from training import datasets
 from training.linear_learner import LinearLearner
 
 HOUSING = CATALOG["housing"]
+
+BARS: Bars = {
+    "single_over_floor": ("<= 1.5", lambda ratio: ratio <= 1.5),
+    "batch_rows_per_s": (">= 50,000", lambda rows: rows >= 50_000),
+    "explain_over_plain": ("<= 3", lambda ratio: ratio <= 3),
+    "load_non_2xx": ("0", lambda count: count == 0),
+    "load_lost": ("0", lambda count: count == 0),
+    "load_mixed": ("0", lambda count: count == 0),
+}
 
 
 def percentile(samples: list[float], share: float) -> float:

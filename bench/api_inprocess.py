@@ -18,10 +18,16 @@ import statistics
 import time
 from typing import Any
 
+from bench import Bars
 from chalicelib.catalog import CATALOG
 from chalicelib.config import Settings
 
 HOUSING = CATALOG["housing"]
+
+BARS: Bars = {
+    "api_inprocess_1_us": ("<= 100", lambda us: us <= 100),
+    "api_inprocess_1000_ms": ("<= 5", lambda ms: ms <= 5),
+}
 
 
 class _Discard:

@@ -9,7 +9,13 @@ import sys
 import tempfile
 from pathlib import Path
 
+from bench import Bars
+
 ROOT = Path(__file__).resolve().parent.parent
+BARS: Bars = {
+    "import_app_ms": ("< 250", lambda ms: ms < 250),
+    "lambda_zip_bytes": ("< 6 MB", lambda size: size < 6_000_000),
+}
 _TIMED_IMPORT = (
     "import time; t = time.perf_counter(); import app; print((time.perf_counter() - t) * 1000)"
 )

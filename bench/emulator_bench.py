@@ -33,7 +33,10 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from bench import Bars
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # run as a script from the project root
@@ -49,8 +52,7 @@ PATH = f"/endpoints/{ENDPOINT}/invocations"
 RECORDIO = "application/x-recordio-protobuf"
 ROWS_PER_CLIENT = 32
 
-# key: (the bar as text, whether a value meets it); ``make bench`` prints these too.
-BARS: dict[str, tuple[str, Callable[[float], bool]]] = {
+BARS: Bars = {
     "emulator_rps": (">= 1,500", lambda rps: rps >= 1500),
     "emulator_p99_ms": ("< 10", lambda ms: ms < 10),
     "emulator_lost": ("0", lambda count: count == 0),

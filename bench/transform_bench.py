@@ -23,19 +23,27 @@ from __future__ import annotations
 import http.client
 import os
 import re
-import socket
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from bench import Bars
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # run as a script from the project root
     sys.path.insert(0, str(ROOT))
 
 BLOCK_ROWS = 10_000
+BARS: Bars = {
+    "transform_rows_per_s": (">= 100,000", lambda rows: rows >= 100_000),
+    "transform_rss_1m_mb": ("<= 300", lambda mb: mb <= 300),
+    "transform_rss_ratio": ("<= 1.2", lambda ratio: ratio <= 1.2),
+    "transform_accounted": ("1", lambda accounted: accounted == 1),
+}
 # The command, run in this interpreter, reports its own peak RSS last. VmHWM, not
 # getrusage: Linux carries ru_maxrss over from the parent through fork and exec, so a big
 # parent would hide the child's own figure; VmHWM belongs to the new process image alone.
@@ -69,20 +77,16 @@ def write_housing_csv(path: Path, rows: int) -> None:
             stream.write(block if count == BLOCK_ROWS else "\n".join(lines[:count]) + "\n")
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 def run_transform(models_dir: Path, source: Path, output: Path) -> dict[str, float]:
     """The command on one file: its rate (as its summary line gives it, from the first row
     read to the last written), its whole time, the rows it accounted for, its peak RSS."""
+    from bench.stack import free_port
+
     env = {
         **os.environ,
         "MODELS_DIR": str(models_dir),
         # Nothing listens there, so the command starts its own endpoint, as by default.
-        "EMULATOR_PORT": str(_free_port()),
+        "EMULATOR_PORT": str(free_port()),
     }
     started = time.perf_counter()
     done = subprocess.run(
@@ -191,8 +195,6 @@ def run(models_dir: Path, quick: bool | None = None) -> dict[str, Any]:
 
 
 def main() -> int:
-    from bench.__main__ import BARS
-
     with tempfile.TemporaryDirectory() as temp:
         from training.local.settings import LocalSettings
         from training.local.workflow import train
@@ -202,7 +204,7 @@ def main() -> int:
         results = run(models_dir)
     for key, value in results.items():
         bar = BARS.get(key)
-        verdict = f"{bar[0]}  {'ok' if bar[1](results) else 'MISSED'}" if bar else ""
+        verdict = f"{bar[0]}  {'ok' if bar[1](value) else 'MISSED'}" if bar else ""
         print(f"{key:<32}{value:>16,.3f}  {verdict}")
     return 0
 

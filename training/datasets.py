@@ -166,15 +166,14 @@ def reference(name: str, data_dir: Path = DATA_DIR) -> dict[str, Any]:
     train = load(name, data_dir).train.X
     found: dict[str, Any] = {}
     for field, columns in spec.field_columns.items():
-        if len(columns) == 1 and spec.feature_names[columns[0]] == field:
+        if _is_number(spec, field, columns):
             # 12 significant digits keep every digit of the data (at most 7 in a mean of two
             # middle values) and drop the float noise of that mean (2.8954500000000003).
             median = float(f"{np.median(train[:, columns[0]]):.12g}")
             found[field] = int(median) if median.is_integer() else median
         else:
             counts = train[:, list(columns)].sum(axis=0)
-            category = spec.feature_names[columns[int(np.argmax(counts))]].split("=", 1)[1]
-            found[field] = None if category == NO_ACCOUNT else category
+            found[field] = _category(spec, columns[int(np.argmax(counts))])
     return found
 
 
@@ -187,13 +186,22 @@ def decode(name: str, row: Sequence[float]) -> dict[str, Any]:
     spec = CATALOG[name]
     instance: dict[str, Any] = {}
     for field, columns in spec.field_columns.items():
-        if len(columns) == 1 and spec.feature_names[columns[0]] == field:
+        if _is_number(spec, field, columns):
             instance[field] = float(row[columns[0]])
-            continue
-        hot = next(column for column in columns if row[column] == 1.0)
-        category = spec.feature_names[hot].split("=", 1)[1]
-        instance[field] = None if category == NO_ACCOUNT else category
+        else:
+            instance[field] = _category(spec, next(c for c in columns if row[c] == 1.0))
     return instance
+
+
+def _is_number(spec: ModelSpec, field: str, columns: Sequence[int]) -> bool:
+    """Whether ``field`` is one numeric column, not a one-hot group of categories."""
+    return len(columns) == 1 and spec.feature_names[columns[0]] == field
+
+
+def _category(spec: ModelSpec, column: int) -> str | None:
+    """The category a one-hot column stands for, as a user sends it (None: no account)."""
+    category = spec.feature_names[column].split("=", 1)[1]
+    return None if category == NO_ACCOUNT else category
 
 
 def held_out_instances(name: str, count: int, data_dir: Path = DATA_DIR) -> list[dict[str, Any]]:

@@ -20,7 +20,7 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 import numpy as np
 
@@ -29,7 +29,7 @@ from training.errors import RecipeError
 
 TUNED_DIR = Path(__file__).parent / "tuned"
 RecipeChoice = Literal["tuned", "lesson"]
-RECIPE_CHOICES: tuple[str, ...] = ("tuned", "lesson")
+RECIPE_CHOICES: tuple[str, ...] = get_args(RecipeChoice)
 
 HYPERPARAMETERS: dict[str, dict[str, Any]] = {
     "rainfall": {

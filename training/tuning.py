@@ -38,7 +38,7 @@ from __future__ import annotations
 import shlex
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from chalicelib.catalog import CATALOG
 from training.errors import UsageError
@@ -47,7 +47,7 @@ from training.recipes import HYPERPARAMETERS
 
 Kind = Literal["continuous", "integer", "categorical"]
 Strategy = Literal["bayesian", "random"]
-STRATEGIES: tuple[str, ...] = ("bayesian", "random")
+STRATEGIES: tuple[str, ...] = get_args(Strategy)
 
 # The hyperparameters SageMaker documents as tunable for Linear Learner, and their kind
 # (ContinuousParameterRanges, IntegerParameterRanges, CategoricalParameterRanges); epochs

@@ -54,31 +54,22 @@ def test_set_holds_a_hyperparameter_for_every_trial():
 
 
 @pytest.mark.parametrize(
-    ("name", "maximize"),
+    ("model", "name", "maximize"),
     [
-        ("validation:mse", False),
-        ("validation:objective_loss", False),
-        ("validation:rmse", False),
-        ("validation:absolute_loss", False),
+        ("housing", "validation:mse", False),
+        ("housing", "validation:objective_loss", False),
+        ("housing", "validation:rmse", False),
+        ("housing", "validation:absolute_loss", False),
+        ("credit", "validation:binary_classification_accuracy", True),
+        ("credit", "validation:roc_auc_score", True),
+        ("credit", "validation:binary_f_beta", True),
+        ("credit", "validation:precision", True),
+        ("credit", "validation:recall", True),
+        ("credit", "validation:objective_loss", False),
     ],
 )
-def test_a_regressors_objectives_are_minimised(name, maximize):
-    assert tuning.plan("housing", objective=name).objective.maximize is maximize
-
-
-@pytest.mark.parametrize(
-    ("name", "maximize"),
-    [
-        ("validation:binary_classification_accuracy", True),
-        ("validation:roc_auc_score", True),
-        ("validation:binary_f_beta", True),
-        ("validation:precision", True),
-        ("validation:recall", True),
-        ("validation:objective_loss", False),
-    ],
-)
-def test_a_classifiers_objectives_have_sagemakers_directions(name, maximize):
-    assert tuning.plan("credit", objective=name).objective.maximize is maximize
+def test_each_objective_has_sagemakers_direction(model: str, name: str, maximize: bool) -> None:
+    assert tuning.plan(model, objective=name).objective.maximize is maximize
 
 
 def test_the_default_objective_is_the_validation_loss():

@@ -2,8 +2,9 @@
 
 For every model the Linear Learner is trained afresh in this process with seed 0 and the
 recipe ``train`` uses: the model's tuned file in ``training/tuned/`` when there is one (the
-lessons' recipe is then reported beside it), else the lessons' recipe. That takes milliseconds and makes a report reproducible: it
-never depends on what happens to be saved in ``models/`` (same data and seed, same model).
+lessons' recipe is then reported beside it), else the lessons' recipe. That takes
+milliseconds and makes a report reproducible: it never depends on what happens to be saved
+in ``models/`` (same data and seed, same model).
 It is fitted on the training split and selects its winner on the validation split, as a
 SageMaker training job does. Two baselines are fitted on the very same training rows:
 
@@ -32,8 +33,10 @@ twin averages 1.012 over the same kind of re-splits and passes 1.02 on 43 % of t
 its 1.019 here is within noise.
 
 Modules: :mod:`.metrics` (the metrics, by ``sklearn.metrics``),
-:mod:`.results` (the data and the bars' limits), :mod:`.compare` (training and scoring),
-:mod:`.reports` and :mod:`.plots` (the files). scikit-learn and matplotlib are development
+:mod:`.results` (the data and the bars' limits), :mod:`.compare` (training and scoring, and
+scikit-learn's plain model), :mod:`.reports` and :mod:`.plots` (the files); beside them
+:mod:`.tuning` (the report of ``tune``) and :mod:`.explanations` (``explain``'s table and
+plot). scikit-learn and matplotlib are development
 dependencies, so nothing the Lambda imports may import this package.
 """
 

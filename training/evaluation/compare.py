@@ -24,7 +24,7 @@ from training import datasets
 from training.linear_learner import LinearLearner
 from training.recipes import HYPERPARAMETERS, recipe
 
-from .metrics import classification_metrics, regression_metrics
+from .metrics import prediction_metrics
 from .results import (
     CLASSIFIER_GAP_LIMIT,
     FIT_REPEATS,
@@ -38,7 +38,9 @@ from .results import (
 
 FloatArray = npt.NDArray[np.float64]
 
-__all__ = ["evaluate_model"]
+__all__ = ["baseline", "baseline_predictions", "evaluate_model", "learner_predictions"]
+
+BASELINE_THRESHOLD = 0.5
 
 # Prediction on rows: the score (the value, or the probability of class 1) and the label.
 Predict = Callable[[FloatArray], tuple[FloatArray, FloatArray | None]]
@@ -59,15 +61,15 @@ def _timed(fit: Callable[[], object], repeats: int = FIT_REPEATS) -> float:
     return statistics.median(seconds)
 
 
-def _learner_predict(learner: LinearLearner) -> Predict:
-    def predict(X: FloatArray) -> tuple[FloatArray, FloatArray | None]:
-        records = learner.predict_records(X)
-        scores = np.array([record["score"] for record in records], dtype=np.float64)
-        if "predicted_label" not in records[0]:
-            return scores, None
-        return scores, np.array([record["predicted_label"] for record in records], dtype=float)
-
-    return predict
+def learner_predictions(
+    learner: LinearLearner, X: FloatArray
+) -> tuple[FloatArray, FloatArray | None]:
+    """The learner's scores and, for a classifier, its labels, as its endpoint answers them."""
+    records = learner.predict_records(X)
+    scores = np.array([record["score"] for record in records], dtype=np.float64)
+    if "predicted_label" not in records[0]:
+        return scores, None
+    return scores, np.array([record["predicted_label"] for record in records], dtype=float)
 
 
 def _score(
@@ -84,10 +86,8 @@ def _score(
     for split_name in ("validation", "test"):
         split = getattr(data, split_name)
         scores, labels = predict(split.X[:, columns])
-        if labels is None:
-            measured[split_name] = regression_metrics(split.y, scores)
-        else:
-            measured[split_name] = classification_metrics(split.y, labels, scores)
+        measured[split_name] = prediction_metrics(split.y, scores, labels)
+        if labels is not None:
             measured[split_name]["threshold"] = extra.get("threshold")
         kept = (scores, labels)
     return Result(
@@ -122,7 +122,7 @@ def _learner(
         key,
         label,
         "Linear Learner",
-        _learner_predict(learner),
+        lambda X: learner_predictions(learner, X),
         data,
         columns,
         fit_seconds=seconds,
@@ -138,38 +138,33 @@ def baseline(data: datasets.Dataset) -> LinearRegression | Pipeline:
     return make_pipeline(StandardScaler(), LogisticRegression())
 
 
-def _ols(key: str, label: str, data: datasets.Dataset, columns: list[int]) -> Result:
+def baseline_predictions(
+    model: LinearRegression | Pipeline, X: FloatArray
+) -> tuple[FloatArray, FloatArray | None]:
+    """A fitted :func:`baseline`'s scores and, for a classifier, its labels.
+
+    A classifier's score is P(class 1) and its label that cut at 0.5, as ``predict`` cuts
+    it; computing it here states the threshold reported.
+    """
+    if isinstance(model, LinearRegression):
+        return np.asarray(model.predict(X), dtype=np.float64), None
+    probability = np.asarray(model.predict_proba(X)[:, 1], dtype=np.float64)
+    return probability, (probability > BASELINE_THRESHOLD).astype(float)
+
+
+def _baseline(key: str, label: str, data: datasets.Dataset, columns: list[int]) -> Result:
     model = baseline(data)
     seconds = _timed(lambda: model.fit(data.train.X[:, columns], data.train.y))
+    classifier = data.spec.predictor_type != "regressor"
     return _score(
         key,
         label,
         "scikit-learn",
-        lambda X: (np.asarray(model.predict(X), dtype=np.float64), None),
+        lambda X: baseline_predictions(model, X),
         data,
         columns,
         fit_seconds=seconds,
-    )
-
-
-def _logistic_regression(data: datasets.Dataset, columns: list[int]) -> Result:
-    model = make_pipeline(StandardScaler(), LogisticRegression())
-    seconds = _timed(lambda: model.fit(data.train.X[:, columns], data.train.y))
-
-    def predict(X: FloatArray) -> tuple[FloatArray, FloatArray]:
-        probability = np.asarray(model.predict_proba(X)[:, 1], dtype=np.float64)
-        # predict() cuts at 0.5 too; computing it here states the threshold reported.
-        return probability, (probability > 0.5).astype(float)
-
-    return _score(
-        "logistic_regression",
-        "scikit-learn LogisticRegression (standardised)",
-        "scikit-learn",
-        predict,
-        data,
-        columns,
-        fit_seconds=seconds,
-        threshold=0.5,
+        threshold=BASELINE_THRESHOLD if classifier else None,
     )
 
 
@@ -237,9 +232,9 @@ def _bars(
 def evaluate_model(name: str, trained: LinearLearner | None = None) -> Evaluation:
     """Train and score one model and its baselines; nothing is written.
 
-    ``trained``, when given, is used as the recipe model instead of training one (the
-    benchmark scores the models it saved); the squared-loss and one-feature variants are
-    always trained here.
+    ``trained``, when given, is scored as the recipe model instead of training one (a test
+    scores the models ``train`` saved this way, to hold them to the ones trained here); the
+    squared-loss and one-feature variants are always trained here.
     """
     data = datasets.load(name)
     spec = data.spec
@@ -278,7 +273,7 @@ def evaluate_model(name: str, trained: LinearLearner | None = None) -> Evaluatio
                 _learner("linear_learner_squared_loss", with_squared, squared, data, every)
             )
         results += [
-            _ols("ols", "scikit-learn LinearRegression (OLS)", data, every),
+            _baseline("ols", "scikit-learn LinearRegression (OLS)", data, every),
             _mean(data, every),
         ]
         if ONE_FEATURE in spec.feature_names:
@@ -294,11 +289,19 @@ def evaluate_model(name: str, trained: LinearLearner | None = None) -> Evaluatio
                         "one_feature_squared_loss", f"{with_squared}, {only}", squared, data, one
                     )
                 )
-            results.append(_ols("one_feature_ols", f"OLS, {only}", data, one))
+            results.append(_baseline("one_feature_ols", f"OLS, {only}", data, one))
         bar_key = "linear_learner_squared_loss" if loss != "squared_loss" else "linear_learner"
         baseline_key = "ols"
     else:
-        results += [_logistic_regression(data, every), _majority(data, every)]
+        results += [
+            _baseline(
+                "logistic_regression",
+                "scikit-learn LogisticRegression (standardised)",
+                data,
+                every,
+            ),
+            _majority(data, every),
+        ]
         bar_key, baseline_key = "linear_learner", "logistic_regression"
     by_key = {result.key: result for result in results}
     return Evaluation(

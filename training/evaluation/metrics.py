@@ -13,7 +13,7 @@ import numpy as np
 import numpy.typing as npt
 from sklearn import metrics
 
-__all__ = ["classification_metrics", "regression_metrics"]
+__all__ = ["classification_metrics", "prediction_metrics", "regression_metrics"]
 
 
 def regression_metrics(y_true: npt.ArrayLike, y_pred: npt.ArrayLike) -> dict[str, float]:
@@ -54,3 +54,13 @@ def classification_metrics(
         "roc_auc": float(metrics.roc_auc_score(truth, scores)),
         "confusion_matrix": metrics.confusion_matrix(truth, predicted, labels=[0, 1]).tolist(),
     }
+
+
+def prediction_metrics(
+    y_true: npt.ArrayLike, scores: npt.ArrayLike, labels: npt.ArrayLike | None
+) -> dict[str, Any]:
+    """A model's predictions measured: :func:`regression_metrics` of its scores when it
+    predicts no labels, else :func:`classification_metrics` of its labels and scores."""
+    if labels is None:
+        return regression_metrics(y_true, scores)
+    return classification_metrics(y_true, labels, scores)

@@ -18,20 +18,19 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
-from sklearn import metrics
 
 from training import datasets
-from training.linear_learner import LinearLearner
+from training.linear_learner import ConvergenceWarning, LinearLearner
 from training.recipes import HYPERPARAMETERS
 
-from .compare import baseline
+from .compare import baseline, baseline_predictions, learner_predictions
+from .metrics import prediction_metrics
+from .results import SEED
 
 if TYPE_CHECKING:
     from training.local.tuning import TuningResult
 
 __all__ = ["Comparison", "compare", "write"]
-
-SEED = 0
 
 
 @dataclass(frozen=True)
@@ -43,26 +42,14 @@ class Comparison:
     note: str = ""
 
 
-def _scores(learner: LinearLearner, X: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
-    records = learner.predict_records(X)
-    scores = np.array([record["score"] for record in records], dtype=np.float64)
-    if "predicted_label" not in records[0]:
-        return scores, None
-    return scores, np.array([record["predicted_label"] for record in records], dtype=np.float64)
+# The report's columns: every regression metric; for a classifier these three.
+_CLASSIFIER_COLUMNS = ("accuracy", "f1", "roc_auc")
 
 
 def _measured(y: np.ndarray, scores: np.ndarray, labels: np.ndarray | None) -> dict[str, float]:
-    if labels is None:
-        return {
-            "rmse": float(np.sqrt(metrics.mean_squared_error(y, scores))),
-            "mae": float(metrics.mean_absolute_error(y, scores)),
-            "r2": float(metrics.r2_score(y, scores)),
-        }
-    return {
-        "accuracy": float(metrics.accuracy_score(y, labels)),
-        "f1": float(metrics.f1_score(y, labels)),
-        "roc_auc": float(metrics.roc_auc_score(y, scores)),
-    }
+    found = prediction_metrics(y, scores, labels)
+    keys = found if labels is None else _CLASSIFIER_COLUMNS
+    return {key: float(found[key]) for key in keys}
 
 
 def compare(model: str, tuned: dict[str, Any]) -> list[Comparison]:
@@ -75,25 +62,22 @@ def compare(model: str, tuned: dict[str, Any]) -> list[Comparison]:
         ("Linear Learner, the lessons' recipe", HYPERPARAMETERS[model]),
     ):
         learner = LinearLearner(**hyperparameters, seed=SEED)
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
+        with warnings.catch_warnings():
+            # Said in the table's note instead.
+            warnings.simplefilter("ignore", ConvergenceWarning)
             learner.fit(train.X, train.y, validation.X, validation.y)
-        unconverged = any(w.category.__name__ == "ConvergenceWarning" for w in caught)
+        converged = learner.training_report_["converged"]
+        measured = _measured(test.y, *learner_predictions(learner, test.X))
         rows.append(
-            Comparison(
-                label,
-                _measured(test.y, *_scores(learner, test.X)),
-                "not converged (ConvergenceWarning)" if unconverged else "",
-            )
+            Comparison(label, measured, "" if converged else "not converged (ConvergenceWarning)")
         )
     plain = baseline(data).fit(train.X, train.y)
-    if data.spec.predictor_type == "regressor":
-        scores, labels = np.asarray(plain.predict(test.X), dtype=np.float64), None
-        label = "scikit-learn LinearRegression (least squares)"
-    else:
-        scores = np.asarray(plain.predict_proba(test.X)[:, 1], dtype=np.float64)
-        labels, label = (scores > 0.5).astype(np.float64), "scikit-learn LogisticRegression"
-    rows.append(Comparison(label, _measured(test.y, scores, labels)))
+    label = (
+        "scikit-learn LinearRegression (least squares)"
+        if data.spec.predictor_type == "regressor"
+        else "scikit-learn LogisticRegression"
+    )
+    rows.append(Comparison(label, _measured(test.y, *baseline_predictions(plain, test.X))))
     return rows
 
 
