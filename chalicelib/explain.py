@@ -42,6 +42,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from chalicelib.catalog import Instance, ModelSpec
+from chalicelib.endpoint import format_rows
 from chalicelib.errors import InvalidRequest, PayloadTooLarge
 
 PARAMETER = "explain"
@@ -116,16 +117,17 @@ def rows_to_send(spec: ModelSpec, rows: Sequence[list[float]]) -> ExplainingRows
     each row's formatted values, so a value is formatted once, not once per varied row.
     """
     reference = spec.reference_row
-    reference_cells = [repr(value) for value in reference]
+    reference_line, *instance_lines = format_rows([reference, *rows]).split(b"\n")
+    reference_cells = reference_line.split(b",")
     groups = [
         (name, columns, [reference[column] for column in columns])
         for name, columns in spec.field_columns.items()
     ]
-    lines = [",".join(reference_cells)]
+    lines = [reference_line]
     plan = []
-    for row in rows:
-        cells = [repr(value) for value in row]
-        lines.append(",".join(cells))
+    for row, line in zip(rows, instance_lines, strict=True):
+        lines.append(line)
+        cells = line.split(b",")
         varied_fields = []
         for name, columns, at_reference in groups:
             if [row[column] for column in columns] == at_reference:
@@ -133,10 +135,10 @@ def rows_to_send(spec: ModelSpec, rows: Sequence[list[float]]) -> ExplainingRows
             varied = cells.copy()
             for column in columns:
                 varied[column] = reference_cells[column]
-            lines.append(",".join(varied))
+            lines.append(b",".join(varied))
             varied_fields.append(name)
         plan.append(varied_fields)
-    return ExplainingRows("\n".join(lines).encode(), len(lines), plan)
+    return ExplainingRows(b"\n".join(lines), len(lines), plan)
 
 
 def explained_predictions(

@@ -49,7 +49,7 @@ class PredictionService:
         )
         if explain:
             explanations.check_count(len(instances))
-        rows = [spec.encode(instance) for instance in instances]
+        rows = spec.encode_all(instances)
         endpoint_name = self.endpoint_name(model)
         if explain:
             sent = explanations.rows_to_send(spec, rows)

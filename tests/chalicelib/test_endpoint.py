@@ -29,7 +29,7 @@ def test_the_request_is_linear_learners_csv_with_a_json_accept():
         "EndpointName": "housing",
         "ContentType": "text/csv",
         "Accept": "application/json",
-        "Body": b"1.0,2.5,0.1\n3.0,-4.0,1e-07",
+        "Body": b"1.0,2.5,0.1\n3.0,-4.0,1e-7",
     }
 
 

@@ -289,7 +289,7 @@ class Checker:
             rejected.append((index, Rejection(chunk.lines[index], chunk.texts[index], found)))
         rejected.sort(key=lambda pair: pair[0])
         valid = sorted(instances)
-        lines = _feature_lines([self.spec.encode(instances[position]) for position in valid])
+        lines = _feature_lines(self.spec.encode_all([instances[position] for position in valid]))
         return {
             indexes[position]: line for position, line in zip(valid, lines, strict=True)
         }, rejected
