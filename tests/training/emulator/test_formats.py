@@ -180,7 +180,7 @@ def test_json_response_wraps_records_in_predictions() -> None:
 
 def test_jsonlines_response_ends_every_record_with_a_newline() -> None:
     body = formats.encode_response([{"score": 1.0}, {"score": 2.0}], "application/jsonlines")
-    assert body == b'{"score": 1.0}\n{"score": 2.0}\n'
+    assert body == b'{"score":1.0}\n{"score":2.0}\n'
 
 
 def test_jsonlines_response_of_multiclass_records_keeps_one_record_a_line() -> None:
