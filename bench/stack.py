@@ -85,3 +85,22 @@ def local_stack(models_dir: Path) -> Iterator[Stack]:
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+@contextmanager
+def common_handler(stack: Stack) -> Iterator[int]:
+    """``bench/common_handler.py`` in a child process, in front of the stack's endpoint;
+    yields its port."""
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bench.common_handler", str(port), stack.emulator_url],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        _wait_for(port, "/", process)
+        yield port
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
