@@ -152,3 +152,27 @@ def test_a_whole_float_is_accepted_for_an_integer_field():
 def test_a_fractional_float_is_refused_for_an_integer_field():
     error = problem({**HOUSE, "chas": 0.5})
     assert error.details[0]["field"] == "chas"
+
+
+ALIASES = {name: field.alias for name, field in HOUSING.instance_model.model_fields.items()}
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        # names and the dataset's names mixed, a whole float for an integer field
+        {"instances": [HOUSE, {ALIASES[k]: v for k, v in HOUSE.items()}, {**HOUSE, "chas": 1.0}]},
+        # a repeated key: the last one counts, as in most JSON parsers
+        '{"instances": [' + json.dumps(HOUSE)[:-1] + ', "rm": 7.5}]}',
+        # one instance whose text holds the word "instances" nowhere but a batch does
+        HOUSE,
+    ],
+)
+def test_a_valid_json_body_gives_what_validating_its_parsed_objects_gives(body):
+    # The API reads a valid JSON body in one pass; it must agree with validating the parsed
+    # objects, the way every body it refuses is read to word the errors.
+    text = body if isinstance(body, str) else json.dumps(body)
+    document = json.loads(text)
+    raw = document["instances"] if "instances" in document else [document]
+    expected = [HOUSING.instance_model.model_validate(item, strict=True) for item in raw]
+    assert parse(text) == expected
