@@ -221,13 +221,16 @@ def _cases(learner: Any) -> list[list[tuple[bytes, bytes | None]]]:
     """Per client, distinct rows with the exact answer each must get back."""
     import numpy as np
 
+    from training.emulator import formats
+
     rng = np.random.default_rng(1)
     cases = []
     for _ in range(CLIENTS):
         rows = np.round(rng.normal(size=(ROWS_PER_CLIENT, N_FEATURES)), 4)
         own: list[tuple[bytes, bytes | None]] = []
         for row in rows:
-            expected = json.dumps({"predictions": learner.predict_records(row.reshape(1, -1))}).encode()
+            records = learner.predict_records(row.reshape(1, -1))
+            expected = formats.encode_response(records, formats.JSON)
             own.append((_csv([row]), expected))
         cases.append(own)
     return cases

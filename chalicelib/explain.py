@@ -29,8 +29,8 @@ Numbers worth knowing:
   so the two agree to (2k + 2)·e at worst; ``tests/test_explain.py`` checks that bound
   against a float32 endpoint.
 - Size: at most ``MAX_INSTANCES`` instances are explained in one request. Rainfall's 17
-  fields then make 1,801 rows of 17 values; at 25 bytes a value at most (``repr`` of a
-  float64 is at most 24 characters) that is 766 KB, far under InvokeEndpoint's 6 MB
+  fields then make 1,801 rows of 17 values; at 25 bytes a value at most (the shortest text
+  of a float64 is at most 24 characters) that is 766 KB, far under InvokeEndpoint's 6 MB
   payload limit (4 MB on a serverless endpoint).
 """
 
