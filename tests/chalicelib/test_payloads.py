@@ -173,6 +173,6 @@ def test_a_valid_json_body_gives_what_validating_its_parsed_objects_gives(body):
     # objects, the way every body it refuses is read to word the errors.
     text = body if isinstance(body, str) else json.dumps(body)
     document = json.loads(text)
-    raw = document["instances"] if "instances" in document else [document]
+    raw = document.get("instances", [document])
     expected = [HOUSING.instance_model.model_validate(item, strict=True) for item in raw]
     assert parse(text) == expected
