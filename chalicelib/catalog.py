@@ -341,6 +341,13 @@ class ModelSpec:
         """The keys of the API's prediction objects (``to_prediction``), in their order."""
         return ("score",) if self.class_labels is None else ("label", "predicted_label", "score")
 
+    def to_predictions(self, records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """The records ``chalicelib.endpoint.parse_predictions`` reads, as the API's
+        predictions: a regressor's records hold exactly its score, so they are already."""
+        if self.class_labels is None:
+            return records
+        return [self.to_prediction(record) for record in records]
+
     def to_prediction(self, record: Mapping[str, Any]) -> dict[str, Any]:
         """Linear Learner's prediction record as the API's prediction object."""
         score = float(record["score"])

@@ -53,17 +53,17 @@ class PredictionService:
         endpoint_name = self.endpoint_name(model)
         if explain:
             sent = explanations.rows_to_send(spec, rows)
-            records = self.endpoints.predict_csv(endpoint_name, sent.csv, sent.count)
+            records = self.endpoints.predict_csv(
+                endpoint_name, sent.csv, sent.count, spec.predictor_type
+            )
             predictions = _mapped(
                 spec,
                 endpoint_name,
                 lambda: explanations.explained_predictions(spec, instances, sent.plan, records),
             )
         else:
-            records = self.endpoints.predict(endpoint_name, rows)
-            predictions = _mapped(
-                spec, endpoint_name, lambda: [spec.to_prediction(record) for record in records]
-            )
+            records = self.endpoints.predict(endpoint_name, rows, spec.predictor_type)
+            predictions = _mapped(spec, endpoint_name, lambda: spec.to_predictions(records))
         return {"model": model, "predictions": predictions}
 
 

@@ -35,7 +35,34 @@ def test_the_request_is_linear_learners_csv_with_a_json_accept():
 
 def test_predictions_are_read_in_order():
     body = json.dumps({"predictions": [{"score": 1.5}, {"score": 2.5}]}).encode()
-    assert parse_predictions("housing", body, expected=2) == [{"score": 1.5}, {"score": 2.5}]
+    records = parse_predictions("housing", body, 2, "regressor")
+    assert records == [{"score": 1.5}, {"score": 2.5}]
+
+
+def test_a_classifiers_records_hold_its_score_and_class_whatever_else_the_answer_holds():
+    body = b'{"predictions": [{"score": 0.8, "predicted_label": 1.0, "extra": "x"}]}'
+    records = parse_predictions("credit", body, 1, "binary_classifier")
+    assert records == [{"score": 0.8, "predicted_label": 1}]
+    assert type(records[0]["predicted_label"]) is int
+
+
+def test_a_regressors_records_hold_exactly_its_score():
+    body = b'{"predictions": [{"score": 3, "predicted_label": 1}]}'
+    assert parse_predictions("housing", body, 1, "regressor") == [{"score": 3.0}]
+
+
+@pytest.mark.parametrize(
+    "record",
+    [{"score": 0.8}, {"score": 0.8, "predicted_label": 2}, {"score": 0.8, "predicted_label": 0.5}],
+)
+def test_records_that_are_not_a_classifiers_say_the_endpoint_may_serve_another_model(record):
+    body = json.dumps({"predictions": [record]}).encode()
+    with pytest.raises(Exception) as caught:
+        parse_predictions("credit", body, 1, "binary_classifier")
+    assert (caught.value.status, caught.value.code) == (502, "model_error")
+    assert "not binary_classifier predictions; is it serving the right model?" in (
+        caught.value.message
+    )
 
 
 @pytest.mark.parametrize(
@@ -44,13 +71,13 @@ def test_predictions_are_read_in_order():
 )
 def test_an_unreadable_answer_is_a_model_error(body):
     with pytest.raises(Exception) as caught:
-        parse_predictions("housing", body, expected=1)
+        parse_predictions("housing", body, 1, "regressor")
     assert (caught.value.status, caught.value.code) == (502, "model_error")
 
 
 def test_an_answer_with_the_wrong_count_is_a_model_error():
     with pytest.raises(Exception) as caught:
-        parse_predictions("housing", b'{"predictions": [{"score": 1}]}', expected=2)
+        parse_predictions("housing", b'{"predictions": [{"score": 1}]}', 2, "regressor")
     assert "1 predictions for the 2 rows it was sent" in caught.value.message
 
 
@@ -66,7 +93,7 @@ def stubbed_failure(code, status, message="failed", **extra):
     )
     stubber.activate()
     with pytest.raises(Exception) as caught:
-        SageMakerEndpoints(lambda: client).predict("housing", ROWS)
+        SageMakerEndpoints(lambda: client).predict("housing", ROWS, "regressor")
     return caught.value
 
 
@@ -106,14 +133,14 @@ class FailingClient:
 def test_a_read_timeout_is_a_504():
     client = FailingClient(ReadTimeoutError(endpoint_url="http://x"))
     with pytest.raises(Exception) as caught:
-        SageMakerEndpoints(lambda: client).predict("housing", ROWS)
+        SageMakerEndpoints(lambda: client).predict("housing", ROWS, "regressor")
     assert (caught.value.status, caught.value.code) == (504, "endpoint_timeout")
 
 
 def test_no_connection_is_a_503():
     client = FailingClient(EndpointConnectionError(endpoint_url="http://x"))
     with pytest.raises(Exception) as caught:
-        SageMakerEndpoints(lambda: client).predict("housing", ROWS)
+        SageMakerEndpoints(lambda: client).predict("housing", ROWS, "regressor")
     assert caught.value.status == 503
 
 
@@ -126,6 +153,6 @@ def test_the_client_is_made_once_and_only_when_first_needed():
 
     endpoints = SageMakerEndpoints(lambda: made.append(1) or Answering())
     assert made == []
-    endpoints.predict("housing", ROWS)
-    endpoints.predict("housing", ROWS)
+    endpoints.predict("housing", ROWS, "regressor")
+    endpoints.predict("housing", ROWS, "regressor")
     assert made == [1]
