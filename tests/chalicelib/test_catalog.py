@@ -93,6 +93,15 @@ def test_a_regressor_record_maps_to_its_score():
     ("model", "record"),
     [("credit", {"score": 0.75, "predicted_label": 1}), ("housing", {"score": 24.5})],
 )
+def test_a_batch_of_records_maps_as_each_record_does(model, record):
+    spec = CATALOG[model]
+    assert spec.to_predictions([record, record]) == [spec.to_prediction(record)] * 2
+
+
+@pytest.mark.parametrize(
+    ("model", "record"),
+    [("credit", {"score": 0.75, "predicted_label": 1}), ("housing", {"score": 24.5})],
+)
 def test_prediction_fields_name_the_prediction_keys_in_order(model, record):
     spec = CATALOG[model]
     assert tuple(spec.to_prediction(record)) == spec.prediction_fields
