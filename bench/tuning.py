@@ -139,7 +139,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     for model in args.models:
         content = read_tuned(tuned_path(model), model)
         hyperparameters = content["hyperparameters"]
-        print(f"{model}: tuned for {content['objective']['name']} ({content['trials']['run']} trials)")
+        print(
+            f"{model}: tuned for {content['objective']['name']} ({content['trials']['run']} trials)"
+        )
         for where, numbers in quality(model, hyperparameters).items():
             shown = ", ".join(
                 f"{key} {value:+.4f} ({_verdict(key, value)})"

@@ -320,9 +320,7 @@ def test_health_answers_even_when_the_settings_are_broken(api):
     assert json.loads(housing.body)["error"]["code"] == "internal_error"
 
 
-def test_no_collector_pass_runs_while_a_request_is_answered_and_it_runs_again_after(
-    api, emulator
-):
+def test_no_collector_pass_runs_while_a_request_is_answered_and_it_runs_again_after(api, emulator):
     import gc
 
     from app import configure

@@ -100,7 +100,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _tune_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "--max-jobs", type=int, default=DEFAULT_MAX_JOBS, help=f"trials (default {DEFAULT_MAX_JOBS})"
+        "--max-jobs",
+        type=int,
+        default=DEFAULT_MAX_JOBS,
+        help=f"trials (default {DEFAULT_MAX_JOBS})",
     )
     parser.add_argument(
         "--max-parallel-jobs",
@@ -126,7 +129,9 @@ def _tune_arguments(parser: argparse.ArgumentParser) -> None:
         help="hold a hyperparameter at a value for every trial, over the lesson's recipe "
         "(repeatable), e.g. --set loss=squared_loss",
     )
-    parser.add_argument("--strategy", choices=STRATEGIES, default="bayesian", help="default: bayesian")
+    parser.add_argument(
+        "--strategy", choices=STRATEGIES, default="bayesian", help="default: bayesian"
+    )
     parser.add_argument("--seed", type=int, default=0, help="the sampler's seed (default 0)")
 
 
@@ -144,9 +149,7 @@ def _api_key_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument(
         "--quota", type=int, help=f"requests per quota period (default {plan.quota})"
     )
-    group.add_argument(
-        "--quota-period", metavar="DAY|WEEK|MONTH", help=f"(default {plan.period})"
-    )
+    group.add_argument("--quota-period", metavar="DAY|WEEK|MONTH", help=f"(default {plan.period})")
 
 
 def _artifact_arguments(import_: argparse.ArgumentParser, export: argparse.ArgumentParser) -> None:

@@ -32,7 +32,6 @@ SPLIT_SEED = 20131221
 TRAIN_SHARE, VALIDATION_SHARE = 0.70, 0.15
 
 
-
 @dataclass(frozen=True)
 class Split:
     """Feature rows and labels of one part of a dataset."""

@@ -105,6 +105,8 @@ def test_a_batch_of_records_maps_as_each_record_does(model, record):
 def test_prediction_fields_name_the_prediction_keys_in_order(model, record):
     spec = CATALOG[model]
     assert tuple(spec.to_prediction(record)) == spec.prediction_fields
+
+
 @pytest.mark.parametrize("name", list(CATALOG))
 def test_each_reference_instance_is_the_training_splits_medians_and_modes(name):
     from training.datasets import reference

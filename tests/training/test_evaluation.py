@@ -112,7 +112,11 @@ def test_every_plot_is_a_valid_png_file(run: Run) -> None:
             ["linear_learner", "linear_learner_lesson", "ols", "mean"],
             ["rmse", "mae", "r2"],
         ),
-        ("housing", ["linear_learner", "linear_learner_lesson", "ols", "mean"], ["rmse", "mae", "r2"]),
+        (
+            "housing",
+            ["linear_learner", "linear_learner_lesson", "ols", "mean"],
+            ["rmse", "mae", "r2"],
+        ),
         (
             "credit",
             ["linear_learner", "linear_learner_lesson", "logistic_regression", "majority"],

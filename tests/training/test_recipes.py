@@ -79,10 +79,16 @@ def test_without_a_tuned_file_the_lesson_recipe_is_used(tmp_path):
     [
         ({"data": {"sha256": "0" * 64}}, "was tuned on other data than today's rainfall data"),
         ({"trials": {"run": 0}}, "'trials' needs 'run'"),
-        ({"objective": {"name": "validation:mse"}}, "'objective' needs a 'name' and a numeric 'value'"),
+        (
+            {"objective": {"name": "validation:mse"}},
+            "'objective' needs a 'name' and a numeric 'value'",
+        ),
         ({"model": "credit"}, "is a recipe for 'credit', not 'rainfall'"),
         ({"hyperparameters": {"predictor_type": "regressor", "epochs": 0}}, "epochs=0: expecting"),
-        ({"hyperparameters": {"predictor_type": "binary_classifier"}}, "needs predictor_type='regressor'"),
+        (
+            {"hyperparameters": {"predictor_type": "binary_classifier"}},
+            "needs predictor_type='regressor'",
+        ),
         ({"tuned": None}, "lacks 'tuned'"),
     ],
 )

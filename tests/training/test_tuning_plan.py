@@ -95,10 +95,22 @@ def test_the_command_line_of_a_plan_repeats_the_same_plan():
 @pytest.mark.parametrize(
     ("request_", "message"),
     [
-        ({"ranges": ["learning_rat=0.01:0.1"]}, "unknown hyperparameter 'learning_rat' (did you mean 'learning_rate'?)"),
-        ({"ranges": ["wd=-1:1"]}, "wd='-1': expecting 'auto' or a float greater than or equal to 0"),
-        ({"ranges": ["learning_rate=0:1"]}, "learning_rate='0': expecting 'auto' or a float greater than 0"),
-        ({"ranges": ["mini_batch_size=0:100"]}, "mini_batch_size='0': expecting an integer greater than 0"),
+        (
+            {"ranges": ["learning_rat=0.01:0.1"]},
+            "unknown hyperparameter 'learning_rat' (did you mean 'learning_rate'?)",
+        ),
+        (
+            {"ranges": ["wd=-1:1"]},
+            "wd='-1': expecting 'auto' or a float greater than or equal to 0",
+        ),
+        (
+            {"ranges": ["learning_rate=0:1"]},
+            "learning_rate='0': expecting 'auto' or a float greater than 0",
+        ),
+        (
+            {"ranges": ["mini_batch_size=0:100"]},
+            "mini_batch_size='0': expecting an integer greater than 0",
+        ),
         ({"ranges": ["mini_batch_size=10.5:100"]}, "expecting an integer greater than 0"),
         ({"ranges": ["wd=1:0.1"]}, "LOW must be below HIGH"),
         ({"ranges": ["wd=0:1:log"]}, "a log range can't include 0"),
@@ -113,7 +125,10 @@ def test_the_command_line_of_a_plan_repeats_the_same_plan():
         ({"objective": "mse"}, "expected one of: validation:objective_loss"),
         ({"max_jobs": 0}, "--max-jobs 0: run at least 1 trial"),
         ({"max_parallel_jobs": 0}, "--max-parallel-jobs 0"),
-        ({"settings": ["loss=hinge_loss"]}, "loss='hinge_loss' is not valid for predictor_type='regressor'"),
+        (
+            {"settings": ["loss=hinge_loss"]},
+            "loss='hinge_loss' is not valid for predictor_type='regressor'",
+        ),
         ({"settings": ["num_models=8"]}, "num_models is forced to 1"),
         ({"settings": ["wd=0.1"], "ranges": ["wd=1e-7:1e-3"]}, "wd is both set (--set) and tuned"),
     ],
@@ -139,7 +154,9 @@ def test_the_cli_answers_a_bad_range_with_one_error_line_and_status_2(capsys, tm
 
     err = capsys.readouterr().err
     assert status == 2
-    assert err.splitlines() == ["error: --range wd=1:0.1: LOW must be below HIGH (to fix a value, use --set wd=...)"]
+    assert err.splitlines() == [
+        "error: --range wd=1:0.1: LOW must be below HIGH (to fix a value, use --set wd=...)"
+    ]
     assert not (tmp_path / "tuned").exists()
 
 

@@ -107,9 +107,7 @@ class ModelStore:
     unchanged model take no lock.
     """
 
-    def __init__(
-        self, models_dir: Path, loader: Loader = load_model, log: Log = silent
-    ) -> None:
+    def __init__(self, models_dir: Path, loader: Loader = load_model, log: Log = silent) -> None:
         self.models_dir = Path(models_dir)
         self._loader = loader
         self._log = log

@@ -144,7 +144,9 @@ def _importance(result: TuningResult, found: dict[str, float], path: Path) -> Pa
     else:
         axes.text(0.5, 0.5, "too few completed trials", ha="center", va="center")
         axes.set_axis_off()
-    axes.set_title(f"{result.plan.model}: hyperparameter importance for {result.plan.objective.name}")
+    axes.set_title(
+        f"{result.plan.model}: hyperparameter importance for {result.plan.objective.name}"
+    )
     figure.savefig(path, dpi=100)
     return path
 

@@ -150,7 +150,9 @@ def status(
         elif not path.exists():
             state = "not trained (python -m training train " + model + ")"
         elif is_current(settings, model):
-            state = f"trained, current ({recipe(model, tuned_dir=settings.tuned_dir).source} recipe)"
+            state = (
+                f"trained, current ({recipe(model, tuned_dir=settings.tuned_dir).source} recipe)"
+            )
         else:
             state = "trained with other settings: `make serve` retrains it"
         say(f"{model}: {state}  [{path}]")
